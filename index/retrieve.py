@@ -1,0 +1,173 @@
+"""Hybrid retrieval: dense (FAISS) and keyword (BM25) candidates, fused into one ranking.
+
+Fusion: each retriever's scores are rescaled to [0, 1] by its best score for this query, and
+combined with a per-query weight that says how much each retriever can be trusted here:
+- keyword weight: the share of the query's IDF mass the corpus vocabulary covers — a question whose
+  words the articles use gets a trusted keyword ranking; one in another language or phrasing does not;
+- dense weight: 1 when the embedding model reads the question's and the articles' languages, 0.1
+  when it doesn't (all-MiniLM-L6-v2 on Chinese ranks barely better than chance, and its noise must
+  not outvote good keyword evidence).
+Rank-only fusion (RRF) can't tell a confident ranking from noise; these weights can.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunking import Chunk
+from .glossary import EQUIVALENTS
+from .dense import search as dense_search
+from .store import ArticleIndex
+from .text import language_of
+
+CANDIDATES = 50
+RERANK = 20              # fused hits re-scored by their best sentence
+SENTENCE_WEIGHT = 0.5
+# an English-only model still ranks Chinese text a little better than chance: enough to break ties
+UNKNOWN_LANGUAGE_TRUST = 0.1
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int
+    chunk: Chunk
+    score: float                   # fused score
+    dense: float = 0.0             # cosine
+    keyword: float = 0.0           # BM25
+    found_by: tuple[str, ...] = ()
+
+
+@dataclass
+class Query:
+    """A question prepared once for retrieval and answering."""
+    text: str
+    context: str = ""                       # the earlier question in a follow-up
+    vector: np.ndarray | None = None        # unit query embedding
+    terms: dict[str, float] = field(default_factory=dict)   # weighted keyword terms
+    signals: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    def __init__(self, index: ArticleIndex, embedder, mode: str = "hybrid", model_languages: str = "auto"):
+        self.index = index
+        self.embedder = embedder
+        self.mode = mode               # "hybrid" | "dense" | "keyword"
+        self.model_languages = model_languages_of(embedder.model_id) if model_languages == "auto" else model_languages
+        self.corpus_languages = {d.get("language", "") for d in index.documents.values()}
+
+    def prepare(self, text: str, context: str = "", vector: np.ndarray | None = None) -> Query:
+        query = Query(text=text, context=context)
+        t = time.perf_counter()
+        if vector is None and self.mode != "keyword":
+            vector = self.embedder.embed_queries([dense_text(text, context)])[0]
+        query.vector = vector
+        query.timings["embed"] = (time.perf_counter() - t) * 1000
+        query.terms = self.index.keyword.term_weights(text, context)
+        return query
+
+    def search(self, query: Query, k: int = 5) -> list[Hit]:
+        n = len(self.index.chunks)
+        if n == 0:
+            return []
+        dense_scores: dict[int, float] = {}
+        keyword_scores: dict[int, float] = {}
+        t = time.perf_counter()
+        if self.mode != "keyword" and query.vector is not None:
+            scores, rows = dense_search(self.index.faiss, query.vector[None, :], min(CANDIDATES, n))
+            dense_scores = {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+        t_dense = time.perf_counter()
+        if self.mode != "dense":
+            keyword_scores = dict(self.index.keyword.search(query.terms, min(CANDIDATES, n)))
+        t_keyword = time.perf_counter()
+        hits = self._rerank_by_sentence(query, self._fuse(query, dense_scores, keyword_scores)[:RERANK])[:k]
+        t_fuse = time.perf_counter()
+        query.timings.update(dense=(t_dense - t) * 1000, keyword=(t_keyword - t_dense) * 1000,
+                             fusion=(t_fuse - t_keyword) * 1000)
+        return hits
+
+    def _fuse(self, query: Query, dense_scores: dict[int, float], keyword_scores: dict[int, float]) -> list[Hit]:
+        w_dense = self.dense_trust(query.text) if dense_scores else 0.0
+        w_keyword = keyword_coverage(self.index.keyword, query.terms) if keyword_scores else 0.0
+        if self.mode == "dense":
+            w_dense, w_keyword = 1.0, 0.0
+        elif self.mode == "keyword":
+            w_dense, w_keyword = 0.0, 1.0
+        elif w_dense + w_keyword == 0:
+            w_dense = 1.0
+        query.signals.update(dense_weight=w_dense, keyword_weight=w_keyword)
+        top_dense = max(dense_scores.values(), default=0.0)
+        top_keyword = max(keyword_scores.values(), default=0.0)
+        fused = []
+        for row in dense_scores.keys() | keyword_scores.keys():
+            d, kw = dense_scores.get(row), keyword_scores.get(row)
+            score = 0.0
+            if d is not None and top_dense > 0:
+                score += w_dense * max(d, 0.0) / top_dense
+            if kw is not None and top_keyword > 0:
+                score += w_keyword * kw / top_keyword
+            found_by = tuple(name for name, s in (("dense", d), ("keyword", kw)) if s is not None)
+            fused.append(Hit(row, self.index.chunks[row], score / (w_dense + w_keyword), d or 0.0, kw or 0.0, found_by))
+        fused.sort(key=lambda h: (-h.score, h.row))
+        return fused
+
+
+    def _rerank_by_sentence(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        """Favour passages with one sentence that holds most of the question: answers live in sentences."""
+        if self.mode != "hybrid" or not hits:
+            return hits
+        reranked = []
+        for hit in hits:
+            best = max((sentence_match(self.index.keyword, query.terms, self.index.sentences.tokens(r))
+                        for r in self.index.sentences.rows_of(hit.row)), default=0.0)
+            reranked.append(Hit(hit.row, hit.chunk, hit.score * (1 - SENTENCE_WEIGHT + SENTENCE_WEIGHT * best),
+                                hit.dense, hit.keyword, hit.found_by))
+        reranked.sort(key=lambda h: (-h.score, h.row))
+        return reranked
+
+    def dense_trust(self, text: str) -> float:
+        """1 when the embedding model reads both the question's and the articles' language, else a whisper."""
+        if self.model_languages == "multilingual":
+            return 1.0
+        languages = self.corpus_languages | {language_of(text)}
+        return 1.0 if languages <= set(self.model_languages.split(",")) else UNKNOWN_LANGUAGE_TRUST
+
+
+def model_languages_of(model_id: str) -> str:
+    """What an embedding model reads, guessed from its name; EMBEDDING_LANGUAGES overrides it."""
+    name = model_id.lower()
+    if any(tag in name for tag in ("multilingual", "e5", "bge-m3", "labse", "xlm", "m3", "qwen", "gte-multi", "jina")):
+        return "multilingual"
+    if any(tag in name for tag in ("chinese", "-zh", "text2vec", "bge-small-zh", "bge-large-zh")):
+        return "zh"
+    return "en"
+
+
+def dense_text(text: str, context: str) -> str:
+    return f"{text} {context}".strip() if context else text
+
+
+def sentence_match(keyword, terms: dict[str, float], tokens: frozenset[str]) -> float:
+    """0..1: IDF- and weight-weighted share of the query's typed words (or their equivalents) a sentence holds."""
+    total = found = 0.0
+    for term, weight in terms.items():
+        if weight < 1.0:
+            continue
+        mass = keyword.idf_of(term)
+        total += mass
+        if term in tokens or any(eq in tokens for eq in EQUIVALENTS.get(term, ())):
+            found += mass
+    return found / total if total else 0.0
+
+
+def keyword_coverage(keyword, terms: dict[str, float]) -> float:
+    """0..1: share of the query's IDF mass (typed words) that the corpus uses, itself or as a glossary equivalent."""
+    typed = [t for t, w in terms.items() if w >= 1.0]
+    total = sum(keyword.idf_of(t) for t in typed)
+    if total == 0:
+        return 0.0
+    found = sum(keyword.idf_of(t) for t in typed
+                if t in keyword.vocab or any(eq in keyword.vocab for eq in EQUIVALENTS.get(t, ())))
+    return found / total

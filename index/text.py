@@ -1,0 +1,51 @@
+"""Plain-text helpers shared by chunking, retrieval and answering: language, sentences, cleaning."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+# A sentence ends at a CJK terminator, or at . ! ? followed by a space or the end (so 3.5 and H100.x stay whole);
+# closing quotes and brackets stay with the sentence they close.
+_SENTENCE_END = re.compile(r"([。！？；!?;]+[”」』）)\"']*|\.(?=\s|$)[”」』）)\"']*)")
+
+
+def language_of(text: str) -> str:
+    """'zh' when the text is mostly Chinese, else 'en' (the two languages the bot speaks)."""
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    return "zh" if han and han >= latin else "en"
+
+
+def clean(text: str) -> str:
+    """Drop control and zero-width characters, normalise width (ＧＰＵ→GPU) and collapse whitespace."""
+    text = unicodedata.normalize("NFKC", text)
+    kept = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\n\t" or not (cat.startswith("C") or cat == "Zl" or cat == "Zp"):
+            kept.append(ch)
+        elif ch in "\u2028\u2029":
+            kept.append("\n")
+    return re.sub(r"[ \t\u3000]+", " ", "".join(kept)).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph, each kept verbatim; list items (one per line) are sentences too."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            piece = line[start:m.end()].strip()
+            if piece:
+                sentences.append(piece)
+            start = m.end()
+        rest = line[start:].strip()
+        if rest:
+            sentences.append(rest)
+    return sentences
