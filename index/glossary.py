@@ -5,7 +5,7 @@ Chinese paragraph. Each group lists spellings of one thing; a query term in a gr
 other spellings (at a lower weight, see keyword.py). General vocabulary, not tuned to one article.
 """
 
-GROUPS: list[tuple[str, ...]] = [
+NAMES: list[tuple[str, ...]] = [
     # companies and organisations
     ("nvidia", "英伟达", "辉达", "輝達"),
     ("amd", "超威"),
@@ -42,6 +42,9 @@ GROUPS: list[tuple[str, ...]] = [
     ("taiwan", "台湾"),
     ("japan", "日本"),
     ("europe", "欧洲"),
+]
+
+TERMS: list[tuple[str, ...]] = [
     # hardware and compute
     ("gpu", "gpus", "显卡", "图形处理器", "算力卡"),
     ("chip", "chips", "芯片"),
@@ -97,6 +100,7 @@ GROUPS: list[tuple[str, ...]] = [
     ("third", "第三", "第三大"),
 ]
 
+GROUPS = NAMES + TERMS
 EQUIVALENTS: dict[str, tuple[str, ...]] = {}
 for group in GROUPS:
     for term in group:
@@ -104,4 +108,5 @@ for group in GROUPS:
 
 # English phrases of more than one word, longest first, matched before single words.
 PHRASES = sorted((t for g in GROUPS for t in g if t.isascii() and not t.isalnum()), key=len, reverse=True)
-CHINESE_TERMS = [t for g in GROUPS for t in g if not t.isascii()]
+CHINESE_NAMES = [t for g in NAMES for t in g if not t.isascii()]
+CHINESE_TERMS = [t for g in TERMS for t in g if not t.isascii()]

@@ -50,6 +50,7 @@ class IndexSettings:
     embedding_base_url: str = ""
     embedding_api_key: str = ""
     faiss_index: str = "flat"
+    embedding_languages: str = "auto"   # "en", "zh", "multilingual"; auto = guessed from the model name
 
     @classmethod
     def from_env(cls) -> "IndexSettings":
@@ -67,6 +68,7 @@ class IndexSettings:
             embedding_base_url=env("EMBEDDING_BASE_URL"),
             embedding_api_key=env("EMBEDDING_API_KEY"),
             faiss_index=faiss_index,
+            embedding_languages=env("EMBEDDING_LANGUAGES", "auto").lower(),
         )
 
     def embedder(self):

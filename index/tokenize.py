@@ -6,7 +6,7 @@ import re
 import threading
 from functools import lru_cache
 
-from .glossary import CHINESE_TERMS, PHRASES
+from .glossary import CHINESE_NAMES, CHINESE_TERMS, PHRASES
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _init_lock = threading.Lock()
@@ -14,7 +14,7 @@ _ready = False
 
 # Words that carry no topic: question words, particles, function words.
 STOPWORDS = frozenset("""
-的 了 是 在 和 与 及 或 有 也 都 就 而 被 把 对 从 为 以 于 其 这 那 这个 那个 这些 那些 这种 一个 一种 之 等 中 上 下 里
+的 了 是 在 和 与 及 或 有 也 都 就 而 被 把 对 从 为 以 于 其 这 那 这个 那个 这些 那些 这种 一个 一种 一张 一名 一位 一台 之 等 中 上 下 里
 吗 呢 吧 啊 呀 么 嘛 多少 数量 什么 怎么 怎样 如何 为什么 为何 哪 哪些 哪个 哪里 哪儿 谁 几 多 是否 是不是 有没有 能 能否 会 可以 可能 请问 请 告诉 我 你 他 她 它 我们 你们 他们
 文章 提到 说 讲 随着 已 已经 成为 成了 一般 通常 一直 曾经 正在 将 将会 能够 这样 那样 哪家 哪种 哪国 第几 大概 大约 左右 多大 几个 认为 根据 关于 通过 之后 以后 之前 目前 现在 还 又 再 很 非常 更 最 所 因为 所以 但 但是 如果 虽然 然而 并 且 另外 另有
 the a an of to in on at for by with from as is are was were be been being do does did has have had what which who whom whose when where why how
@@ -33,8 +33,10 @@ def _ensure_jieba():
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
+        for name in CHINESE_NAMES:
+            jieba.add_word(name, tag="nz")   # proper nouns: the refusal check looks for unknown names
         for term in CHINESE_TERMS:
-            jieba.add_word(term)
+            jieba.add_word(term, tag="n")
         _ready = True
 
 

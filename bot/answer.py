@@ -1,0 +1,56 @@
+"""The value that crosses every boundary: an answer with its sources."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int            # the [n] marker used in the answer text
+    doc: str          # article title
+    section: str      # heading path inside the article ("" for the lead)
+    chunk_id: str     # stable id: "<article slug>#<ordinal>"
+    text: str         # the full passage quoted
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    chunk_id: str
+    text: str
+    score: float
+    found_by: tuple[str, ...] = ()   # "dense", "keyword"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str                         # answer with [n] markers
+    citations: tuple[Citation, ...]
+    refused: bool                     # the articles don't cover the question
+    mode: str                         # "extractive" | "llm" | "fallback" | "invalid"
+    language: str                     # "zh" | "en": language of the question
+    retrieved: tuple[Retrieved, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)   # stage -> milliseconds
+    note: str = ""                    # why a fallback happened, etc. (never secrets)
+
+    def to_json(self) -> dict:
+        """The stable JSON shape other tools read (`python -m bot ask --json`)."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "citations": [
+                {"n": c.n, "doc": c.doc, "section": c.section, "chunk_id": c.chunk_id, "text": c.text}
+                for c in self.citations
+            ],
+            "retrieved": [{"chunk_id": r.chunk_id, "text": r.text, "score": round(r.score, 4)} for r in self.retrieved],
+            "latency_ms": round(self.timings.get("total", 0.0), 1),
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question and answer, context for a follow-up."""
+    question: str
+    answer: str

@@ -1,0 +1,158 @@
+"""The answer engine: question (+ the earlier turn) → Answer. No Telegram here; the CLI and the bot render it.
+
+    engine = Engine(Settings.from_env())
+    answer = engine.answer("字节跳动在中国有多少GPU？")
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+from index.build import BuildReport, build
+from index.loader import open_index
+from index.retrieve import Hit, HybridRetriever, Query
+from index.store import ArticleIndex
+from index.text import clean, language_of
+
+from . import messages
+from .answer import Answer, Citation, Retrieved, Turn
+from .extractive import Pick, choose, score_sentences
+from .refusal import refusal_reason
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(self, settings: Settings, *, progress: bool = True):
+        self.settings = settings
+        self.embedder = settings.index.embedder()
+        self._swap = threading.Lock()
+        self._use(open_index(settings.index, self.embedder, progress=progress))
+        self.llm = None
+        if settings.llm.configured:
+            from .llm import LLMAnswerer
+
+            self.llm = LLMAnswerer(settings.llm)
+
+    def _use(self, index: ArticleIndex) -> None:
+        retriever = HybridRetriever(index, self.embedder, model_languages=self.settings.index.embedding_languages)
+        with self._swap:
+            self.index, self.retriever = index, retriever
+
+    def reload(self) -> BuildReport:
+        """Re-index corpus/ (only what changed) and switch to it; questions in flight finish on the old one."""
+        report = build(self.settings.index, self.embedder, progress=False)
+        self._use(open_index(self.settings.index, self.embedder, progress=False))
+        return report
+
+    # -- the public entry points -------------------------------------------------------------------
+
+    def answer(self, question: str, previous: Turn | None = None) -> Answer:
+        final = None
+        for item in self.stream(question, previous):
+            if isinstance(item, Answer):
+                final = item
+        return final
+
+    def answer_many(self, questions: list[tuple[str, Turn | None]]) -> list[Answer]:
+        """Offline answers for many questions at once: one batched embedding call for all of them."""
+        started = time.perf_counter()
+        prepared = [self._prepare(q) for q, _ in questions]
+        todo = [i for i, p in enumerate(prepared) if not isinstance(p, Answer)]
+        vectors = self.embedder.embed_queries([_dense_text(prepared[i][0], questions[i][1]) for i in todo]) if todo else []
+        embed_ms = (time.perf_counter() - started) * 1000
+        answers: list[Answer] = []
+        for i, item in enumerate(prepared):
+            if isinstance(item, Answer):
+                answers.append(item)
+                continue
+            text, language, note = item
+            vector = vectors[todo.index(i)]
+            answers.append(self._offline(text, language, note, questions[i][1], vector, time.perf_counter(), embed_ms))
+        return answers
+
+    def stream(self, question: str, previous: Turn | None = None) -> Iterator[str | Answer]:
+        """Text deltas while an LLM writes (none offline), then the final, validated Answer."""
+        started = time.perf_counter()
+        prepared = self._prepare(question)
+        if isinstance(prepared, Answer):
+            yield prepared
+            return
+        text, language, note = prepared
+        retriever = self.retriever
+        query = retriever.prepare(text, context=previous.question if previous else "")
+        hits = retriever.search(query, self.settings.passages)
+        picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(text))
+        if self.llm is None or self._refuse(query, picks, retriever):
+            yield self._compose(query, hits, picks, language, note, retriever, started)
+            return
+        offline = self._compose(query, hits, picks, language, note, retriever, started)
+        yield from self.llm.stream(text, language, previous, hits, offline, started)
+
+    # -- steps ---------------------------------------------------------------------------------------
+
+    def _prepare(self, question: str) -> Answer | tuple[str, str, str]:
+        """Clean the question; an empty one gets a clear message, an over-long one is cut (and says so)."""
+        text = clean(question or "")
+        language = language_of(text) if text else "zh"
+        if not any(ch.isalnum() for ch in text):
+            return Answer(question=question or "", text=messages.text("empty_question", language), citations=(),
+                          refused=True, mode="invalid", language=language)
+        note = ""
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            text, note = text[:limit], messages.text("truncated", language, limit=limit)
+        return text, language, note
+
+    def _offline(self, text, language, note, previous, vector, started, embed_ms) -> Answer:
+        retriever = self.retriever
+        query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
+        query.timings["embed"] = embed_ms
+        hits = retriever.search(query, self.settings.passages)
+        picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(text))
+        return self._compose(query, hits, picks, language, note, retriever, started)
+
+    def _refuse(self, query: Query, picks: list[Pick], retriever: HybridRetriever) -> bool:
+        best = max((p.coverage for p in picks), default=0.0)
+        reason = refusal_reason(query.text, choose(picks, query.text), best, retriever.index.keyword)
+        query.signals.update(best_sentence_coverage=best, refusal=reason)
+        return bool(reason)
+
+    def _compose(self, query, hits, picks, language, note, retriever, started) -> Answer:
+        t = time.perf_counter()
+        refused = self._refuse(query, picks, retriever)
+        if refused:
+            citations = tuple(_citation(n, hit) for n, hit in enumerate(hits[:3], 1))
+            lines = [messages.text("not_covered", language)]
+            lines += [f"[{c.n}] {c.doc} › {c.section}" if c.section else f"[{c.n}] {c.doc}" for c in citations]
+            body = "\n".join(lines)
+        else:
+            numbers: dict[int, int] = {}       # hit position -> citation number, in order of first use
+            parts = []
+            for pick in choose(picks, query.text):
+                n = numbers.setdefault(pick.hit_index, len(numbers) + 1)
+                parts.append(f"{pick.sentence}[{n}]")
+            citations = tuple(_citation(n, hits[pos]) for pos, n in numbers.items())
+            body = ("" if language == "zh" else " ").join(parts)
+        timings = dict(query.timings, compose=(time.perf_counter() - t) * 1000,
+                       total=(time.perf_counter() - started) * 1000)
+        return Answer(question=query.text, text=body, citations=citations, refused=refused, mode="extractive",
+                      language=language, retrieved=_retrieved(hits), timings=timings, note=note)
+
+
+def _dense_text(text: str, previous: Turn | None) -> str:
+    from index.retrieve import dense_text
+
+    return dense_text(text, previous.question if previous else "")
+
+
+def _citation(n: int, hit: Hit) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, doc=c.doc_title, section=c.section, chunk_id=c.chunk_id, text=c.text)
+
+
+def _retrieved(hits: list[Hit]) -> tuple[Retrieved, ...]:
+    return tuple(Retrieved(h.chunk.chunk_id, h.chunk.text, h.score, h.found_by) for h in hits)
