@@ -13,6 +13,12 @@ class Citation:
     text: str         # the full passage quoted
 
 
+def cite(n: int, hit) -> Citation:
+    """The citation [n] for a retrieved passage (an index.retrieve.Hit)."""
+    c = hit.chunk
+    return Citation(n=n, doc=c.doc_title, section=c.section, chunk_id=c.chunk_id, text=c.text)
+
+
 @dataclass(frozen=True)
 class Retrieved:
     chunk_id: str

@@ -17,9 +17,9 @@ from index.store import ArticleIndex
 from index.text import clean, language_of
 
 from . import messages
-from .answer import Answer, Citation, Retrieved, Turn
+from .answer import Answer, Retrieved, Turn, cite
 from .extractive import Pick, choose, score_sentences
-from .refusal import refusal_reason
+from .refusal import nearest_passages, refusal_reason
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ class Engine:
                 continue
             text, language, note = item
             vector = vectors[todo.index(i)]
-            answers.append(self._offline(text, language, note, questions[i][1], vector, time.perf_counter(), embed_ms))
+            answers.append(self._offline(questions[i][0], text, language, note, questions[i][1], vector,
+                                         time.perf_counter(), embed_ms))
         return answers
 
     def stream(self, question: str, previous: Turn | None = None) -> Iterator[str | Answer]:
@@ -86,10 +87,10 @@ class Engine:
         query = retriever.prepare(text, context=previous.question if previous else "")
         hits = retriever.search(query, self.settings.passages)
         picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(text))
-        if self.llm is None or self._refuse(query, picks, retriever):
-            yield self._compose(query, hits, picks, language, note, retriever, started)
+        offline = self._compose(question, query, hits, picks, language, note, retriever, started)
+        if self.llm is None or offline.refused:
+            yield offline
             return
-        offline = self._compose(query, hits, picks, language, note, retriever, started)
         yield from self.llm.stream(text, language, previous, hits, offline, started)
 
     # -- steps ---------------------------------------------------------------------------------------
@@ -107,13 +108,13 @@ class Engine:
             text, note = text[:limit], messages.text("truncated", language, limit=limit)
         return text, language, note
 
-    def _offline(self, text, language, note, previous, vector, started, embed_ms) -> Answer:
+    def _offline(self, question, text, language, note, previous, vector, started, embed_ms) -> Answer:
         retriever = self.retriever
         query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
         query.timings["embed"] = embed_ms
         hits = retriever.search(query, self.settings.passages)
         picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(text))
-        return self._compose(query, hits, picks, language, note, retriever, started)
+        return self._compose(question, query, hits, picks, language, note, retriever, started)
 
     def _refuse(self, query: Query, picks: list[Pick], retriever: HybridRetriever) -> bool:
         best = max((p.coverage for p in picks), default=0.0)
@@ -121,25 +122,22 @@ class Engine:
         query.signals.update(best_sentence_coverage=best, refusal=reason)
         return bool(reason)
 
-    def _compose(self, query, hits, picks, language, note, retriever, started) -> Answer:
+    def _compose(self, question, query, hits, picks, language, note, retriever, started) -> Answer:
         t = time.perf_counter()
         refused = self._refuse(query, picks, retriever)
         if refused:
-            citations = tuple(_citation(n, hit) for n, hit in enumerate(hits[:3], 1))
-            lines = [messages.text("not_covered", language)]
-            lines += [f"[{c.n}] {c.doc} › {c.section}" if c.section else f"[{c.n}] {c.doc}" for c in citations]
-            body = "\n".join(lines)
+            body, citations = nearest_passages(hits, language)
         else:
             numbers: dict[int, int] = {}       # hit position -> citation number, in order of first use
             parts = []
             for pick in choose(picks, query.text):
                 n = numbers.setdefault(pick.hit_index, len(numbers) + 1)
                 parts.append(f"{pick.sentence}[{n}]")
-            citations = tuple(_citation(n, hits[pos]) for pos, n in numbers.items())
+            citations = tuple(cite(n, hits[pos]) for pos, n in numbers.items())
             body = ("" if language == "zh" else " ").join(parts)
         timings = dict(query.timings, compose=(time.perf_counter() - t) * 1000,
                        total=(time.perf_counter() - started) * 1000)
-        return Answer(question=query.text, text=body, citations=citations, refused=refused, mode="extractive",
+        return Answer(question=question, text=body, citations=citations, refused=refused, mode="extractive",
                       language=language, retrieved=_retrieved(hits), timings=timings, note=note)
 
 
@@ -147,11 +145,6 @@ def _dense_text(text: str, previous: Turn | None) -> str:
     from index.retrieve import dense_text
 
     return dense_text(text, previous.question if previous else "")
-
-
-def _citation(n: int, hit: Hit) -> Citation:
-    c = hit.chunk
-    return Citation(n=n, doc=c.doc_title, section=c.section, chunk_id=c.chunk_id, text=c.text)
 
 
 def _retrieved(hits: list[Hit]) -> tuple[Retrieved, ...]:

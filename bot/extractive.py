@@ -58,7 +58,7 @@ def choose(picks: list[Pick], question: str) -> list[Pick]:
         return []
     if ASKS_NUMBER.search(question):
         numbered = [p for p in picks if HAS_NUMBER.search(p.sentence) and p.score >= NUMBERED_LEAD_RATIO * picks[0].score
-                    and p.coverage >= NUMBERED_LEAD_RATIO * picks[0].coverage]
+                    and p.coverage >= 0.5 * picks[0].coverage]
         if numbered:
             picks = numbered[:1] + [p for p in picks if p is not numbered[0]]
     chosen = [picks[0]]

@@ -15,6 +15,8 @@ from index.glossary import EQUIVALENTS
 from index.keyword import KeywordIndex
 from index.tokenize import STOPWORDS, normalize, tokenize
 
+from . import messages
+from .answer import Citation, cite
 from .extractive import ASKS_NUMBER, HAS_NUMBER, Pick
 
 ASKS_YEAR = re.compile(r"哪年|哪一年|何时|什么时候|(what|which) year|\bwhen\b", re.IGNORECASE)
@@ -22,7 +24,7 @@ HAS_YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)|\d+年|去年|今年|明年|
 
 MIN_COVERAGE = 0.2
 _NAME_TAGS = {"nr", "nrt", "nt", "nz", "eng"}
-_ASKS_NAME = re.compile(r"叫什么|名字|姓名|是谁|哪位|\bwho\b|\bwhose\b|\bname\b", re.IGNORECASE)
+_ASKS_NAME = re.compile(r"叫什么|名字|姓名|\bname\b", re.IGNORECASE)
 _HAS_PERSON = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # a code (H100, MI300), an acronym (AMD, TSMC) or a capitalised word (Samsung)
@@ -67,3 +69,11 @@ def refusal_reason(question: str, chosen: list[Pick], best_coverage: float, keyw
     if _ASKS_NAME.search(question) and not any(_HAS_PERSON.search(p.sentence) for p in chosen):
         return "no name in the evidence"
     return ""
+
+
+def nearest_passages(hits, language: str, count: int = 3) -> tuple[str, tuple[Citation, ...]]:
+    """A refusal: say the articles don't cover it, and list the nearest passages as citations."""
+    citations = tuple(cite(n, hit) for n, hit in enumerate(hits[:count], 1))
+    lines = [messages.text("not_covered", language)]
+    lines += [f"[{c.n}] {c.doc} › {c.section}" if c.section else f"[{c.n}] {c.doc}" for c in citations]
+    return "\n".join(lines), citations
