@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 
 
 class Engine:
-    def __init__(self, settings: Settings, *, progress: bool = True):
+    def __init__(self, settings: Settings, *, embedder=None, progress: bool = True):
         self.settings = settings
-        self.embedder = settings.index.embedder()
+        self.embedder = embedder or settings.index.embedder()
         self._swap = threading.Lock()
         self._use(open_index(settings.index, self.embedder, progress=progress))
         self.llm = None

@@ -77,10 +77,12 @@ def _previous_vectors(settings: IndexSettings, model_id: str, rebuild: bool) -> 
         return {}
 
 
-def build(settings: IndexSettings, embedder, *, rebuild: bool = False, progress: bool = True) -> BuildReport:
+def build(settings: IndexSettings, embedder, *, rebuild: bool = False, force: bool = False,
+          progress: bool = True) -> BuildReport:
+    """rebuild: start over (another model); force: rewrite the index files even if the corpus is unchanged."""
     started = time.perf_counter()
     report = BuildReport()
-    if not rebuild and read_manifest(settings.index_dir) is not None and is_current(settings, embedder.model_id):
+    if not (rebuild or force) and read_manifest(settings.index_dir) is not None and is_current(settings, embedder.model_id):
         manifest = read_manifest(settings.index_dir)
         report.documents, report.chunks = len(manifest["documents"]), manifest["chunk_count"]
         report.up_to_date, report.seconds = True, time.perf_counter() - started

@@ -13,11 +13,13 @@ log = logging.getLogger(__name__)
 def open_index(settings: IndexSettings, embedder, *, progress: bool = True) -> ArticleIndex:
     """The current index. Missing or stale → (re)built incrementally; damaged files → rebuilt from corpus/.
     An index made with another embedding model or format is refused (IndexMismatchError), never overwritten."""
+    damaged = False
     try:
         if is_current(settings, embedder.model_id):
             return ArticleIndex.load(settings.index_dir, embedder.model_id)
     except IndexDamagedError as exc:
         log.warning("index damaged, rebuilding from %s: %s", settings.corpus_dir, exc)
-    report = build(settings, embedder, progress=progress)
+        damaged = True
+    report = build(settings, embedder, force=damaged, progress=progress)
     log.info(report.summary())
     return ArticleIndex.load(settings.index_dir, embedder.model_id)

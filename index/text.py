@@ -12,16 +12,20 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SENTENCE_END = re.compile(r"([。！？；!?;]+[”」』）)\"']*|\.(?=\s|$)[”」』）)\"']*)")
 
 
+_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)}
+
+
 def language_of(text: str) -> str:
-    """'zh' when the text is mostly Chinese, else 'en' (the two languages the bot speaks)."""
+    """'zh' when the text is mostly Chinese or has no words at all (most users write Chinese), else 'en'."""
     han = len(_HAN.findall(text))
     latin = len(_LATIN_WORD.findall(text))
-    return "zh" if han and han >= latin else "en"
+    return "zh" if han >= latin else "en"
 
 
 def clean(text: str) -> str:
-    """Drop control and zero-width characters, normalise width (ＧＰＵ→GPU) and collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text)
+    """Drop control and zero-width characters, make full-width letters and digits ASCII (ＧＰＵ→GPU), collapse spaces.
+    Chinese punctuation stays as written."""
+    text = text.translate(_FULLWIDTH_ALNUM)
     kept = []
     for ch in text:
         cat = unicodedata.category(ch)

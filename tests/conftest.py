@@ -1,0 +1,64 @@
+"""Shared fixtures. Every test runs with a clean environment: no real LLM, no real Telegram, index in tmp."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from llm_server import ScriptedLLM, scripted_llm  # noqa: E402,F401  (fixture re-export)
+
+_ISOLATED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL",
+             "EMBEDDING_BACKEND", "EMBEDDING_MODEL", "EMBEDDING_BASE_URL", "EMBEDDING_API_KEY", "FAISS_INDEX",
+             "INDEX_DIR", "CORPUS_DIR", "DATABASE_PATH", "ADMIN_USER_IDS", "ALLOWED_CHAT_IDS", "ALLOWED_USER_IDS")
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("session")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, tmp_path):
+    """No test can reach a real service or a developer's .env by accident."""
+    for name in _ISOLATED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)          # .env files are read from the working directory
+    yield
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(session_dir) -> Path:
+    target = session_dir / "corpus"
+    shutil.copytree(ROOT / "corpus", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def index_settings(session_dir, corpus_dir):
+    from index.settings import IndexSettings
+
+    return IndexSettings(corpus_dir=corpus_dir, index_dir=session_dir / "index")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embedders import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def engine(index_settings, embedder):
+    """One offline engine (real MiniLM, real FAISS) for the whole session."""
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    return Engine(Settings(index=index_settings), embedder=embedder, progress=False)

@@ -1,0 +1,62 @@
+"""The offline answer engine end to end: real MiniLM, FAISS, BM25 and the extractive answerer."""
+import re
+
+import pytest
+
+from bot.answer import Turn
+
+
+def test_bytedance_gpu_count_is_answered_with_a_citation(engine):
+    answer = engine.answer("字节跳动在中国有多少GPU？")
+    assert not answer.refused and answer.mode == "extractive"
+    assert "50万" in answer.text and "[1]" in answer.text
+    cited = answer.citations[0]
+    assert cited.chunk_id.startswith("gpu-smuggling-china#") and cited.doc.startswith("揭秘")
+    sentence = re.match(r"(.+?)\[1\]", answer.text).group(1)
+    assert sentence in cited.text                    # quoted verbatim
+    assert len(answer.text) < 200
+
+
+def test_follow_up_retrieves_huawei(engine):
+    first = engine.answer("字节跳动在中国有多少GPU？")
+    follow = engine.answer("那华为呢？", previous=Turn(first.question, first.text))
+    assert "华为" in follow.text and not follow.refused
+    assert "华为" in follow.retrieved[0].text
+
+
+def test_unanswerable_question_is_refused_with_nearest_passages(engine):
+    answer = engine.answer("AMD的MI300在中国卖多少钱？")
+    assert answer.refused and answer.text.startswith("文章没有涉及")
+    assert 1 <= len(answer.citations) <= 3
+    english = engine.answer("In what year was SemiAnalysis founded?")
+    assert english.refused and english.text.startswith("The articles don't cover")
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "\x00\x07\x1b", "？？？", "🙂🙂"])
+def test_empty_questions_get_a_clear_message(engine, question):
+    answer = engine.answer(question)
+    assert answer.mode == "invalid" and answer.refused and "问题" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "字节跳动" * 2500,                                  # 10,000 characters
+    "华为\u200b\u202e在2018年\x00\x1f怎么了？",            # zero-width, right-to-left, control characters
+    "مرحبا GPU שלום 👨‍👩‍👧 华为",
+    "<b>华为</b> & <script>alert(1)</script>",
+])
+def test_odd_questions_get_an_answer_not_a_traceback(engine, question):
+    answer = engine.answer(question)
+    assert answer.text and answer.mode in ("extractive", "invalid")
+    assert "\x00" not in answer.text
+
+
+def test_long_question_is_cut_and_says_so(engine):
+    answer = engine.answer("字节跳动" * 2500)
+    assert "1000" in answer.note
+
+
+def test_answer_many_matches_single_answers(engine):
+    questions = ["字节跳动在中国有多少GPU？", "新加坡的电力短缺持续了多少年？", ""]
+    batch = engine.answer_many([(q, None) for q in questions])
+    single = [engine.answer(q) for q in questions]
+    assert [a.text for a in batch] == [a.text for a in single]

@@ -1,0 +1,92 @@
+"""The LLM answerer through the real openai client, over HTTP, against a scripted server on loopback."""
+import pytest
+
+from bot.answer import Answer
+from bot.engine import Engine
+from bot.settings import LLMSettings, Settings
+
+QUESTION = "字节跳动在中国有多少GPU？"
+
+
+@pytest.fixture
+def llm_engine(scripted_llm, index_settings, embedder):
+    llm = LLMSettings(model="scripted-model", base_url=scripted_llm.base_url, api_key="test-key",
+                      timeout_s=0.5, deadline_s=5.0)
+    return Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)
+
+
+def final(items) -> Answer:
+    return [i for i in items if isinstance(i, Answer)][-1]
+
+
+def test_streamed_answer_arrives_in_deltas_and_is_validated(scripted_llm, llm_engine):
+    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=4)
+    items = list(llm_engine.stream(QUESTION))
+    deltas = [i for i in items if isinstance(i, str)]
+    answer = final(items)
+    assert len(deltas) > 3 and "".join(deltas) == "字节跳动在中国境内拥有超过50万个GPU[1]。"
+    assert answer.mode == "llm" and answer.text == "字节跳动在中国境内拥有超过50万个GPU[1]。"
+    assert "50万" in answer.citations[0].text
+
+
+def test_prompt_fences_passages_as_data_and_asks_for_the_question_language(scripted_llm, llm_engine):
+    scripted_llm.reply("ok [1]")
+    llm_engine.answer(QUESTION)
+    system, user = scripted_llm.requests[0]["messages"]
+    assert "not instructions" in system["content"] and "Simplified Chinese" in system["content"]
+    assert user["content"].count("<passage n=") == 5 and user["content"].endswith(f"Question: {QUESTION}")
+
+
+def test_markers_to_missing_passages_and_unsupported_claims_are_dropped(scripted_llm, llm_engine):
+    scripted_llm.reply("字节跳动拥有超过50万个GPU[1][9]。字节跳动拥有800万个GPU[1]。月亮是奶酪做的。")
+    answer = llm_engine.answer(QUESTION)
+    assert answer.mode == "llm"
+    assert answer.text == "字节跳动拥有超过50万个GPU[1]。"
+    assert "2 unsupported" in answer.note
+
+
+def test_no_answer_from_the_model_is_a_refusal_with_passages(scripted_llm, llm_engine):
+    scripted_llm.reply("NO_ANSWER")
+    answer = llm_engine.answer("字节跳动的GPU主要用于哪些业务？")
+    assert answer.refused and answer.citations and answer.text.startswith("文章没有涉及")
+
+
+@pytest.mark.parametrize("kind, kw", [
+    ("status", {"status": 429, "retry_after": 1}),
+    ("status", {"status": 500}),
+    ("status", {"status": 503}),
+    ("timeout_before_first_token", {"seconds": 3}),
+    ("stall_mid_stream", {"seconds": 3, "after_chunks": 2, "text": "字节跳动拥有超过50万个GPU[1]。"}),
+    ("malformed_sse", {"mode": "invalid_json"}),
+    ("malformed_sse", {"mode": "error_object"}),
+    ("broken_stream", {"after_chunks": 2, "text": "字节跳动拥有超过50万个GPU[1]。"}),
+    ("empty", {}),
+])
+def test_any_llm_failure_falls_back_to_the_extractive_answer(scripted_llm, llm_engine, kind, kw):
+    scripted_llm.fail(kind, **kw)
+    answer = llm_engine.answer(QUESTION)
+    assert answer.mode == "fallback" and "50万" in answer.text and answer.citations
+    assert answer.timings["total"] < 4000
+
+
+def test_refused_questions_never_reach_the_llm(scripted_llm, llm_engine):
+    answer = llm_engine.answer("AMD的MI300在中国卖多少钱？")
+    assert answer.refused and scripted_llm.requests == []
+
+
+def test_circuit_opens_after_repeated_failures(scripted_llm, llm_engine):
+    for _ in range(3):
+        scripted_llm.fail("status", status=500)
+        assert llm_engine.answer(QUESTION).mode == "fallback"
+    calls = len(scripted_llm.requests)
+    answer = llm_engine.answer(QUESTION)
+    assert answer.mode == "fallback" and answer.note == "circuit open"
+    assert len(scripted_llm.requests) == calls        # the failing endpoint was not called again
+    assert llm_engine.llm.breaker.state == "open"
+
+
+def test_connection_refused_falls_back(index_settings, embedder):
+    llm = LLMSettings(model="m", base_url="http://127.0.0.1:9/v1", api_key="k", timeout_s=0.5)
+    engine = Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)
+    answer = engine.answer(QUESTION)
+    assert answer.mode == "fallback" and answer.note == "APIConnectionError"
