@@ -1,0 +1,36 @@
+# One setup command, then one command per job. `make help` lists them.
+PY := .venv/bin/python
+
+.PHONY: help setup ask run test eval bench bench-quick
+
+help:
+	@echo "make setup        create .venv and install everything (CPU torch, models ship as packages)"
+	@echo "make ask Q='…'    answer one question offline"
+	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
+	@echo "make test         run the test suite"
+	@echo "make eval         evaluate on eval/dev.jsonl"
+	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
+
+setup:
+	python3 -m venv .venv
+	.venv/bin/pip install --upgrade pip
+	.venv/bin/pip install -e '.[dev]'
+	$(PY) -m index build
+
+ask:
+	$(PY) -m bot ask "$(Q)"
+
+run:
+	$(PY) -m bot run
+
+test:
+	$(PY) -m pytest -q
+
+eval:
+	$(PY) -m index.eval eval/dev.jsonl
+
+bench:
+	$(PY) -m bench
+
+bench-quick:
+	$(PY) -m bench --quick
