@@ -62,7 +62,8 @@ class Engine:
         started = time.perf_counter()
         prepared = [self._prepare(q) for q, _ in questions]
         todo = [i for i, p in enumerate(prepared) if not isinstance(p, Answer)]
-        vectors = self.embedder.embed_queries([_dense_text(prepared[i][0], questions[i][1]) for i in todo]) if todo else []
+        embedded = self.embedder.embed_queries([_dense_text(prepared[i][0], questions[i][1]) for i in todo]) if todo else []
+        vector_of = dict(zip(todo, embedded))
         embed_ms = (time.perf_counter() - started) * 1000
         answers: list[Answer] = []
         for i, item in enumerate(prepared):
@@ -70,8 +71,7 @@ class Engine:
                 answers.append(item)
                 continue
             text, language, note = item
-            vector = vectors[todo.index(i)]
-            answers.append(self._offline(questions[i][0], text, language, note, questions[i][1], vector,
+            answers.append(self._offline(questions[i][0], text, language, note, questions[i][1], vector_of[i],
                                          time.perf_counter(), embed_ms))
         return answers
 
