@@ -87,3 +87,10 @@ def test_missing_model_gives_one_clear_error():
 
     with pytest.raises(EmbeddingModelError, match="EMBEDDING_MODEL"):
         SentenceTransformerEmbedder("/nonexistent/model-dir")
+
+
+def test_fast_query_encoder_matches_sentence_transformers(embedder):
+    texts = ["字节跳动在中国有多少GPU？", "How many GPUs does ByteDance have?", "x", "新加坡的电力短缺问题持续了15年。" * 40]
+    fast = embedder.embed_queries(texts)
+    reference = embedder.model.encode(texts, normalize_embeddings=True)
+    assert (fast * reference).sum(axis=1).min() > 0.9999
