@@ -14,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from llm_server import ScriptedLLM, scripted_llm  # noqa: E402,F401  (fixture re-export)
 
+pytest_plugins = ["reliability"]     # RELIABILITY.md, regenerated from the tests' results
+
 _ISOLATED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL",
              "EMBEDDING_BACKEND", "EMBEDDING_MODEL", "EMBEDDING_BASE_URL", "EMBEDDING_API_KEY", "FAISS_INDEX",
              "INDEX_DIR", "CORPUS_DIR", "DATABASE_PATH", "ADMIN_USER_IDS", "ALLOWED_CHAT_IDS", "ALLOWED_USER_IDS")
