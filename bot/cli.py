@@ -13,7 +13,7 @@ def render_text(answer: Answer) -> str:
     if answer.mode == "fallback":
         lines.append(messages.text("fallback", answer.language))
     lines.append(answer.text)
-    if answer.note and answer.mode == "invalid" or answer.note.startswith(("问题太长", "The question")):
+    if messages.is_notice(answer.note):
         lines.append(answer.note)
     if answer.citations and not answer.refused:
         lines.append("")

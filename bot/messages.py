@@ -19,7 +19,65 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "(The language model is unavailable; quoting the articles instead.)",
     },
     "sources": {"zh": "来源", "en": "Sources"},
+    # -- the Telegram bot ---------------------------------------------------------------------------
+    "start": {
+        "zh": "你好！我回答关于这些文章的问题，并标出每句话出自哪一段：\n{titles}\n\n可以这样问：\n{examples}\n\n"
+              "点答案下面的按钮可以查看原文段落；回复我的回答可以继续追问。/help 查看用法。",
+        "en": "Hello! I answer questions about these articles and show which paragraph each sentence comes from:\n"
+              "{titles}\n\nTry asking:\n{examples}\n\nThe buttons under an answer open the quoted paragraphs; "
+              "reply to an answer to ask a follow-up. /help shows how to use me.",
+    },
+    "examples": {
+        "zh": "字节跳动在中国有多少GPU？\n华为在2018年遭禁后是怎么获取材料的？\n新加坡为什么禁止建设新的数据中心？",
+        "en": "How many GPUs does ByteDance have in China?\nHow did Huawei get materials after the 2018 ban?\n"
+              "Why did Singapore ban new data centers?",
+    },
+    "help": {
+        "zh": "私聊：直接发送问题即可。\n群组：用 /ask 问题、@{bot} 问题，或回复我的消息。\n"
+              "回复我的回答可以继续追问，上下文跟着回复链走。\n\n"
+              "/sources 文章列表\n/ask 问题 提问\n/language zh|en|auto 本聊天使用的语言",
+        "en": "Private chat: just send a question.\nGroups: /ask question, @{bot} question, or reply to my message.\n"
+              "Reply to an answer to ask a follow-up; the context follows the reply chain.\n\n"
+              "/sources the articles\n/ask question ask\n/language zh|en|auto this chat's language",
+    },
+    "sources_list": {"zh": "我知道的文章：", "en": "The articles I know:"},
+    "article_line": {"zh": "{title}（{passages} 段）", "en": "{title} ({passages} paragraphs)"},
+    "ask_usage": {"zh": "请在 /ask 后面写上问题，例如：/ask {example}",
+                  "en": "Put the question after /ask, for example: /ask {example}"},
+    "not_text": {"zh": "我只能回答文字问题，请用文字提问。", "en": "I can only answer questions sent as text."},
+    "cooldown": {"zh": "请稍等 {seconds} 秒再提问。", "en": "Please wait {seconds} s before asking again."},
+    "chat_busy": {"zh": "这个聊天的提问有点多，请 {seconds} 秒后再试。",
+                  "en": "This chat is asking a lot right now; please try again in {seconds} s."},
+    "not_allowed": {"zh": "抱歉，这个机器人只对受邀的聊天开放。", "en": "Sorry, this bot is only open to invited chats."},
+    "admin_only": {"zh": "这个命令只有管理员可以使用。", "en": "Only admins can use this command."},
+    "reloading": {"zh": "正在重新索引文章……", "en": "Re-indexing the articles…"},
+    "reloaded": {"zh": "索引已更新：{summary}", "en": "Index updated: {summary}"},
+    "stats": {
+        "zh": "问题：{questions}（已回答 {answered}，未涉及 {refused}）\n反馈：👍 {up}  👎 {down}\n"
+              "延迟 p50/p90/p99：{p50} / {p90} / {p99} 毫秒",
+        "en": "Questions: {questions} ({answered} answered, {refused} not covered)\nFeedback: 👍 {up}  👎 {down}\n"
+              "Latency p50/p90/p99: {p50} / {p90} / {p99} ms",
+    },
+    "stats_llm": {"zh": "语言模型：{model}（熔断器：{circuit}）", "en": "LLM: {model} (circuit breaker: {circuit})"},
+    "stats_offline": {"zh": "语言模型：未配置，使用原文摘录回答", "en": "LLM: none configured, answering by quoting"},
+    "stats_index": {"zh": "索引：{articles} 篇文章，{passages} 段，嵌入模型 {model}",
+                    "en": "Index: {articles} articles, {passages} paragraphs, embedding model {model}"},
+    "unknown_command": {"zh": "没有这个命令。/help 查看用法，或直接发送问题。",
+                        "en": "I don't know that command. /help shows what I can do, or just send a question."},
+    "error": {"zh": "抱歉，出了点问题，请稍后再试。", "en": "Sorry, something went wrong. Please try again later."},
+    "feedback_thanks": {"zh": "谢谢反馈！", "en": "Thanks for the feedback!"},
+    "passage_missing": {"zh": "找不到这段原文了。", "en": "That passage is no longer available."},
+    "paragraph": {"zh": "第 {n} 段", "en": "paragraph {n}"},
+    "language_set": {"zh": "好的，这个聊天使用中文。", "en": "OK, this chat now uses English."},
+    "language_auto": {"zh": "好的，按提问的语言回复。", "en": "OK, I'll follow each question's language."},
+    "language_usage": {"zh": "用法：/language zh、/language en 或 /language auto",
+                       "en": "Usage: /language zh, /language en or /language auto"},
 }
+
+
+def is_notice(note: str) -> bool:
+    """Whether an Answer's note is meant for the reader (the question was cut); other notes are for logs."""
+    return any(note.startswith(TEXTS["truncated"][lang].split("{")[0]) for lang in ("zh", "en"))
 
 
 def text(key: str, language: str, **values) -> str:

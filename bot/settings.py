@@ -37,6 +37,8 @@ class Settings:
     admin_user_ids: frozenset[int] = frozenset()
     user_cooldown_s: float = 3.0
     chat_questions_per_minute: int = 20
+    messages_per_second: float = 30      # flood control for all chats together (Telegram: about 30); 0 = off
+    group_messages_per_minute: float = 20   # and per group (Telegram: about 20); 0 = off
     webhook_url: str = ""           # set = webhook mode
     webhook_secret: str = ""
     webhook_port: int = 8443
@@ -65,6 +67,8 @@ class Settings:
             admin_user_ids=_ids("ADMIN_USER_IDS"),
             user_cooldown_s=env_float("USER_COOLDOWN_SECONDS", 3.0),
             chat_questions_per_minute=env_int("CHAT_QUESTIONS_PER_MINUTE", 20),
+            messages_per_second=env_float("TELEGRAM_MESSAGES_PER_SECOND", 30),
+            group_messages_per_minute=env_float("TELEGRAM_GROUP_MESSAGES_PER_MINUTE", 20),
             webhook_url=env("WEBHOOK_URL"),
             webhook_secret=env("WEBHOOK_SECRET"),
             webhook_port=env_int("WEBHOOK_PORT", 8443),

@@ -1,0 +1,136 @@
+"""An Answer as Telegram messages: escaped HTML under the length limit, and the buttons under it.
+
+Every message is built from blocks of raw text that are escaped one by one, so a split can only fall
+between blocks or between sentences of raw text — never inside a tag or an HTML entity."""
+from __future__ import annotations
+
+import html
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from index.text import split_sentences
+
+from .. import messages
+from ..answer import Answer, Citation
+
+LIMIT = 4096            # Telegram's limit for one message's text
+BUDGET = 4000           # what we fill, in UTF-16 units of the HTML source (always ≥ the parsed length)
+BUTTONS_PER_ROW = 4
+_TAG = re.compile(r"<[^>]+>")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def answer_messages(answer: Answer) -> list[str]:
+    """The answer's HTML, as one or more messages in reading order."""
+    blocks: list[str] = []
+    if answer.mode == "fallback":
+        blocks.append(_italic(messages.text("fallback", answer.language)))
+    blocks += [html.escape(line) for line in answer.text.split("\n")]
+    if messages.is_notice(answer.note):
+        blocks.append(_italic(answer.note))
+    if answer.citations and not answer.refused:
+        blocks.append("")
+        blocks.append(f"<b>{html.escape(messages.text('sources', answer.language))}</b>")
+        blocks += [html.escape(f"[{c.n}] {where(c)}") for c in answer.citations]
+    return pack(blocks)
+
+
+def passage_messages(citation: Citation, paragraph: int, language: str) -> list[str]:
+    """A cited passage in full, under its article › section and paragraph number."""
+    heading = f"<b>{html.escape(where(citation))}</b>"
+    number = _italic(f"[{citation.n}] " + messages.text("paragraph", language, n=paragraph))
+    return pack([heading, number, ""] + [html.escape(line) for line in citation.text.split("\n")])
+
+
+def text_messages(text: str) -> list[str]:
+    """The bot's own texts (help, stats, …) as escaped HTML messages."""
+    return pack([html.escape(line) for line in text.split("\n")])
+
+
+def preview(text: str) -> str:
+    """A streaming preview: plain text (no parse mode, so half-written markup can't fail), under the limit."""
+    text = text.strip() or "…"
+    if utf16_len(text) <= BUDGET:
+        return text
+    while utf16_len(text) > BUDGET - 1:
+        text = text[: len(text) - max(1, (utf16_len(text) - BUDGET) // 2)]
+    return text + "…"
+
+
+def plain(html_text: str) -> str:
+    """What a message says without its markup: the fallback when Telegram refuses to parse the HTML."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def where(citation: Citation) -> str:
+    return f"{citation.doc} › {citation.section}" if citation.section else citation.doc
+
+
+def paragraph_of(citation: Citation) -> int:
+    """The 1-based paragraph number inside the article, from the stable chunk id "<slug>#<ordinal>"."""
+    return int(citation.chunk_id.rsplit("#", 1)[1])
+
+
+def keyboard(answer_id: int, answer: Answer) -> InlineKeyboardMarkup | None:
+    """One button per cited passage (for a refusal: the nearest passages), then 👍/👎."""
+    if answer.mode == "invalid":
+        return None
+    passages = [InlineKeyboardButton(f"[{c.n}] ¶{paragraph_of(c)}", callback_data=f"p:{answer_id}:{c.n}")
+                for c in answer.citations]
+    rows = [passages[i:i + BUTTONS_PER_ROW] for i in range(0, len(passages), BUTTONS_PER_ROW)]
+    rows.append([InlineKeyboardButton("👍", callback_data=f"f:{answer_id}:1"),
+                 InlineKeyboardButton("👎", callback_data=f"f:{answer_id}:-1")])
+    return InlineKeyboardMarkup(rows)
+
+
+def pack(blocks: list[str], budget: int = BUDGET) -> list[str]:
+    """Join HTML blocks with newlines into as few messages as fit; a block too long alone is split first."""
+    out: list[str] = []
+    current = ""
+    for block in _fitting(blocks, budget):
+        joined = f"{current}\n{block}" if current else block
+        if current and utf16_len(joined) > budget:
+            out.append(current.strip("\n"))
+            joined = block
+        current = joined
+    if current.strip():
+        out.append(current.strip("\n"))
+    return out or ["…"]
+
+
+def _fitting(blocks: list[str], budget: int):
+    for block in blocks:
+        if utf16_len(block) <= budget:
+            yield block
+            continue
+        # only plain escaped text gets this long: split its raw text at sentences, then at characters
+        raw = html.unescape(block)
+        for sentence in split_sentences(raw) or [raw]:
+            piece = html.escape(sentence)
+            while utf16_len(piece) > budget:
+                cut = _cut(sentence, budget)
+                yield html.escape(sentence[:cut])
+                sentence = sentence[cut:]
+                piece = html.escape(sentence)
+            yield piece
+
+
+def _cut(raw: str, budget: int) -> int:
+    """The longest prefix of raw text whose escaped form fits the budget."""
+    lo, hi = 1, len(raw)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if utf16_len(html.escape(raw[:mid])) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _italic(text: str) -> str:
+    return f"<i>{html.escape(text)}</i>"
+

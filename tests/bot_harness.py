@@ -1,0 +1,41 @@
+"""The real bot (python-telegram-bot Application + the session's engine) long-polling the Telegram emulator.
+
+    async with running_bot(emu, engine, tmp_path, user_cooldown_s=0) as app: ...
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dtm
+from pathlib import Path
+
+from bot.settings import Settings
+from bot.telegram.app import build_application
+
+ADMIN_ID = 42
+
+
+def bot_settings(emu, engine, directory: Path, **overrides) -> Settings:
+    values = dict(telegram_token=emu.token, telegram_api_base_url=emu.api_root,
+                  database_path=directory / "bot.sqlite3", admin_user_ids=frozenset({ADMIN_ID}),
+                  user_cooldown_s=0.0, chat_questions_per_minute=1000, messages_per_second=0,
+                  group_messages_per_minute=0)
+    values.update(overrides)
+    return dataclasses.replace(engine.settings, **values)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(emu, engine, directory: Path, **overrides):
+    app = build_application(bot_settings(emu, engine, directory, **overrides), engine)
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=1))
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+def store_of(app):
+    return app.bot_data["services"].store

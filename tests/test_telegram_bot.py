@@ -1,0 +1,257 @@
+"""The bot end to end: the real python-telegram-bot Application, real engine (MiniLM, FAISS, jieba), real
+SQLite, talking HTTP to the Telegram Bot API emulator (tests/emulator/) on loopback. One test per scenario."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.engine import Engine
+from bot.settings import LLMSettings, Settings
+from bot_harness import ADMIN_ID, running_bot, store_of
+from tgemu import TelegramEmulator
+
+BYTEDANCE = "字节跳动在中国有多少GPU？"
+UNANSWERABLE = "苹果公司2023年的营收是多少？"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with TelegramEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def app(emu, engine, tmp_path):
+    emu.reset()
+    async with running_bot(emu, engine, tmp_path) as application:
+        yield application
+
+
+def buttons(message: dict) -> list[str]:
+    rows = (message["reply_markup"] or {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+async def test_private_question_gets_a_cited_answer_with_buttons(app, emu):
+    alice = emu.user(first_name="Alice")
+    chat = emu.private_chat(alice)
+    await emu.asend(chat, alice, BYTEDANCE)
+    [reply] = await emu.await_bot_messages(chat)
+    assert "50万" in reply["text"] and "[1]" in reply["text"]
+    assert "来源" in reply["text"] and "揭秘：中国GPU非法走私背后的科技暗战 › 亮点" in reply["text"]
+    assert reply["parse_mode"] == "HTML" and "<b>来源</b>" in reply["html"]
+    data = buttons(reply)
+    answer_id = data[0].split(":")[1]
+    assert data == [f"p:{answer_id}:{n}" for n in range(1, len(data) - 1)] + [f"f:{answer_id}:1", f"f:{answer_id}:-1"]
+    assert any(a["action"] == "typing" for a in emu.chat_actions(chat))
+
+
+async def test_group_messages_not_addressed_to_the_bot_get_no_reply(app, emu):
+    bob = emu.user()
+    group = emu.group()
+    for text in (BYTEDANCE, "大家好", "@someone_else 你看过这篇吗？", "/start@OtherBot"):
+        await emu.asend(group, bob, text)
+    other_bot = emu.user(is_bot=True, username="OtherBot")
+    await emu.asend(group, other_bot, f"@{emu.bot_username} {BYTEDANCE}")   # bots never get answers: no loops
+    text, entities = emu.mention_text(emu.bot_user, " " + BYTEDANCE)
+    addressed = await emu.asend(group, bob, text, entities=entities)
+    replies = await emu.await_bot_messages(group, settle=0.5)
+    assert [r["reply_to_message_id"] for r in replies] == [addressed["message_id"]]
+
+
+async def test_mention_gets_an_answer_replying_to_the_asker(app, emu):
+    bob = emu.user()
+    group = emu.supergroup()
+    text, entities = emu.mention_text("请问 ", emu.bot_user, " " + BYTEDANCE)
+    asked = await emu.asend(group, bob, text, entities=entities)
+    [reply] = await emu.await_bot_messages(group)
+    assert reply["reply_to_message_id"] == asked["message_id"] and "50万" in reply["text"]
+
+
+async def test_text_mention_of_a_bot_without_username_also_addresses_it(app, emu):
+    bob = emu.user()
+    group = emu.group()
+    bot_by_name = {k: v for k, v in emu.bot_user.items() if k != "username"}
+    text, entities = emu.mention_text(bot_by_name, " " + BYTEDANCE)
+    await emu.asend(group, bob, text, entities=entities)
+    [reply] = await emu.await_bot_messages(group)
+    assert "50万" in reply["text"]
+
+
+async def test_ask_command_with_the_bot_name(app, emu):
+    bob = emu.user()
+    group = emu.group()
+    asked = await emu.asend(group, bob, f"/ask@{emu.bot_username} {BYTEDANCE}")
+    [reply] = await emu.await_bot_messages(group)
+    assert reply["reply_to_message_id"] == asked["message_id"] and "50万" in reply["text"]
+    await emu.asend(group, bob, "/ask")
+    [usage] = await emu.await_bot_messages(group, after=reply)
+    assert "/ask" in usage["text"]
+
+
+async def test_reply_to_an_answer_is_a_follow_up_and_conversations_never_mix(app, emu):
+    bob, carol = emu.user(), emu.user()
+    group = emu.supergroup()
+    await emu.asend(group, bob, f"/ask {BYTEDANCE}")
+    await emu.asend(group, carol, "/ask 新加坡为什么禁止建设新的数据中心？")
+    first, second = await emu.await_bot_messages(group, count=2)
+    by_question = {m["message"]["reply_to_message"]["text"]: m for m in (first, second)}
+    bytedance_answer = by_question[f"/ask {BYTEDANCE}"]
+    follow_up = await emu.asend(group, bob, "那华为呢？", reply_to=bytedance_answer)
+    [reply] = await emu.await_bot_messages(group, after=max(first["message_id"], second["message_id"]))
+    assert reply["reply_to_message_id"] == follow_up["message_id"] and "华为" in reply["text"]
+    store = store_of(app)
+    previous_id = store.db.execute("SELECT previous_answer_id FROM questions WHERE message_id = ?",
+                                   (follow_up["message_id"],)).fetchone()[0]
+    asked = store.db.execute("SELECT q.text FROM answers a JOIN questions q ON q.id = a.question_id WHERE a.id = ?",
+                             (previous_id,)).fetchone()[0]
+    assert asked == BYTEDANCE          # the follow-up's context is bob's conversation, not carol's
+
+
+async def test_answers_in_a_forum_topic_stay_in_the_topic(app, emu):
+    bob = emu.user()
+    forum = emu.supergroup(forum=True)
+    topic = emu.create_topic(forum, bob, "GPU")
+    await emu.asend(forum, bob, f"/ask {BYTEDANCE}", thread_id=topic)
+    [reply] = await emu.await_bot_messages(forum)
+    assert reply["message_thread_id"] == topic and "50万" in reply["text"]
+
+
+async def test_citation_button_opens_the_passage_in_full(app, emu):
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    await emu.asend(chat, alice, BYTEDANCE)
+    [answer] = await emu.await_bot_messages(chat)
+    first_passage = next(d for d in buttons(answer) if d.startswith("p:"))
+    await asyncio.to_thread(emu.press, chat, alice, answer, first_passage)
+    [passage] = await emu.await_bot_messages(chat, after=answer)
+    assert "第 2 段" in passage["text"] and "华为在2018年遭禁后" in passage["text"]   # the whole paragraph
+    assert passage["reply_to_message_id"] == answer["message_id"]
+    assert emu.callback_answers()[-1]["callback_query_id"]
+
+
+async def test_feedback_is_stored(app, emu):
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    await emu.asend(chat, alice, BYTEDANCE)
+    [answer] = await emu.await_bot_messages(chat)
+    thumbs_up = next(d for d in buttons(answer) if d.startswith("f:") and d.endswith(":1"))
+    await asyncio.to_thread(emu.press, chat, alice, answer, thumbs_up)
+    await wait_for(lambda: emu.callback_answers())
+    assert emu.callback_answers()[-1]["text"] == "谢谢反馈！"
+    assert store_of(app).db.execute("SELECT user_id, value FROM feedback").fetchall() == [(alice["id"], 1)]
+
+
+async def test_cooldown_gets_a_friendly_message_once(emu, engine, tmp_path):
+    emu.reset()
+    async with running_bot(emu, engine, tmp_path, user_cooldown_s=60.0):
+        alice = emu.user()
+        chat = emu.private_chat(alice)
+        await emu.asend(chat, alice, BYTEDANCE)
+        [answer] = await emu.await_bot_messages(chat)
+        for _ in range(3):
+            await emu.asend(chat, alice, "那华为呢？")
+        [wait] = await emu.await_bot_messages(chat, after=answer, settle=0.5)
+        assert "请稍等" in wait["text"] and "秒" in wait["text"]
+
+
+async def test_refusal_offers_the_nearest_passages(app, emu):
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    await emu.asend(chat, alice, UNANSWERABLE)
+    [reply] = await emu.await_bot_messages(chat)
+    assert reply["text"].startswith("文章没有涉及这个问题")
+    assert sum(d.startswith("p:") for d in buttons(reply)) == 3
+
+
+async def test_admin_commands_are_refused_to_others(app, emu):
+    mallory = emu.user()
+    chat = emu.private_chat(mallory)
+    await emu.asend(chat, mallory, "/stats")
+    await emu.asend(chat, mallory, "/reload")
+    refusals = await emu.await_bot_messages(chat, count=2)
+    assert all(r["text"] == "这个命令只有管理员可以使用。" for r in refusals)
+
+    admin = emu.user(id=ADMIN_ID)
+    admin_chat = emu.private_chat(admin)
+    await emu.asend(admin_chat, admin, BYTEDANCE)
+    await emu.await_bot_messages(admin_chat)
+    await emu.asend(admin_chat, admin, "/stats")
+    [stats] = await emu.await_bot_messages(admin_chat, text_contains="问题：")
+    assert "问题：1" in stats["text"] and "p50" in stats["text"] and "未配置" in stats["text"]
+    await emu.asend(admin_chat, admin, "/reload")
+    [reloaded] = await emu.await_bot_messages(admin_chat, text_contains="索引已更新")
+    assert "up to date" in reloaded["text"]
+
+
+async def test_start_help_and_sources_speak_the_users_language(app, emu):
+    zh_user, en_user = emu.user(language_code="zh-hans"), emu.user(language_code="en")
+    for user in (zh_user, en_user):
+        chat = emu.private_chat(user)
+        for command in ("/start", "/help", "/sources"):
+            await emu.asend(chat, user, command)
+        await emu.await_bot_messages(chat, count=3)
+    zh = [m["text"] for m in emu.bot_messages(emu.private_chat(zh_user))]
+    en = [m["text"] for m in emu.bot_messages(emu.private_chat(en_user))]
+    assert zh[0].startswith("你好") and "揭秘：中国GPU非法走私背后的科技暗战" in zh[0] and "字节跳动" in zh[0]
+    assert en[0].startswith("Hello") and "How many GPUs" in en[0]
+    assert "@ArticleQABot" in zh[1] and "Lex Fridman" in zh[2] and en[2].startswith("The articles I know")
+    # an English question gets English texts even from a Chinese-speaking user
+    await emu.asend(emu.private_chat(zh_user), zh_user, "How many GPUs does ByteDance have?")
+    answer = (await emu.await_bot_messages(emu.private_chat(zh_user), count=4))[-1]
+    assert "Sources" in answer["text"]
+
+
+async def test_non_text_messages_get_a_clear_message_in_private_and_silence_in_groups(app, emu):
+    alice = emu.user()
+    chat, group = emu.private_chat(alice), emu.group()
+    await asyncio.to_thread(emu.send_sticker, chat, alice)
+    [reply] = await emu.await_bot_messages(chat)
+    assert reply["text"] == "我只能回答文字问题，请用文字提问。"
+    await asyncio.to_thread(emu.send_sticker, group, alice)
+    await asyncio.to_thread(emu.service_message, group, alice, new_chat_members=[emu.user()])
+    await emu.asend(group, alice, f"/ask {BYTEDANCE}")
+    [answer] = await emu.await_bot_messages(group, settle=0.5)
+    assert "50万" in answer["text"]
+
+
+async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, scripted_llm, index_settings,
+                                                                            embedder, tmp_path):
+    emu.reset()
+    llm = LLMSettings(model="scripted-model", base_url=scripted_llm.base_url, api_key="test-key",
+                      timeout_s=5, deadline_s=20)
+    llm_engine = Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)
+    written = "字节跳动在中国境内拥有超过50万个GPU[1]。它是Oracle最大的GPU客户[1]。"
+    async with running_bot(emu, llm_engine, tmp_path):
+        alice = emu.user()
+        chat = emu.private_chat(alice)
+        scripted_llm.reply(written, chunk_size=3, delay_s=0.15)
+        await emu.asend(chat, alice, BYTEDANCE)
+        [answer] = await emu.await_bot_messages(chat)
+        drafts = emu.drafts(chat)
+        assert len(drafts) >= 2 and drafts[0]["text"] != drafts[-1]["text"]
+        assert answer["text"].startswith(written) and any(d.startswith("p:") for d in buttons(answer))
+
+        # a follow-up by reply hands the earlier turn to the model
+        scripted_llm.reply("华为通过建立一大批公司的网络获取所需材料[1]。", chunk_size=4)
+        await emu.asend(chat, alice, "那华为呢？", reply_to=answer)
+        [follow_up] = await emu.await_bot_messages(chat, after=answer)
+        assert "华为" in follow_up["text"]
+        assert f"Earlier question: {BYTEDANCE}" in scripted_llm.requests[-1]["messages"][1]["content"]
+
+        group = emu.supergroup()
+        scripted_llm.reply(written, chunk_size=2, delay_s=0.25)
+        await emu.asend(group, alice, f"/ask {BYTEDANCE}")
+        [edited] = await emu.await_bot_messages(group, text_contains="来源", settle=0.5)
+        preview, final = edited["history"][0], edited["history"][-1]
+        assert preview["method"] == "sendMessage" and "来源" not in preview["text"] and final["method"] == "editMessageText"
+        assert edited["parse_mode"] == "HTML" and buttons(edited)
+        assert emu.drafts(group) == []
+
+
+async def wait_for(predicate, timeout: float = 5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)

@@ -1,0 +1,128 @@
+"""`python -m bot run` as a process: no token, restart with memory intact, SIGTERM while answering.
+Every line the processes log is kept and searched for the bot token and the API key."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tgemu import TelegramEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+BYTEDANCE = "字节跳动在中国有多少GPU？"
+API_KEY = "sk-test-secret-key-123"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with TelegramEmulator() as emulator:
+        yield emulator
+
+
+class BotProcess:
+    def __init__(self, env: dict, log_path: Path):
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=env["WORKDIR"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_polling(self, emu, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(c for c in emu.calls("getUpdates")):
+            assert self.proc.poll() is None, self.log_path.read_text()
+            assert time.monotonic() < deadline, "the bot never started polling"
+            time.sleep(0.1)
+
+    def stop(self, timeout: float = 30.0) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self.log.close()
+
+
+@pytest.fixture
+def bot_env(emu, session_dir, corpus_dir, engine, tmp_path):
+    """The environment of a bot process; the session's index is already built, so start-up only loads it."""
+    emu.reset()
+    return dict(os.environ, PYTHONPATH=str(ROOT), WORKDIR=str(tmp_path), HF_HUB_OFFLINE="1",
+                TELEGRAM_BOT_TOKEN=emu.token, TELEGRAM_API_BASE_URL=emu.api_root,
+                CORPUS_DIR=str(corpus_dir), INDEX_DIR=str(engine.settings.index.index_dir),
+                DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"), ADMIN_USER_IDS="42",
+                USER_COOLDOWN_SECONDS="0")
+
+
+def assert_no_secrets(log: Path, *secrets: str) -> None:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert text.strip(), "the bot logged nothing at all: the check below would prove nothing"
+    for secret in secrets:
+        assert secret not in text
+        assert secret.split(":")[-1] not in text
+
+
+def test_no_token_is_one_clear_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(env, PYTHONPATH=str(ROOT)), timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "@BotFather" in done.stderr and "TELEGRAM_BOT_TOKEN" in done.stderr
+
+
+def test_restart_keeps_history_and_reply_chain_memory(emu, bot_env, tmp_path):
+    log = tmp_path / "bot.log"
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    bot = BotProcess(bot_env, log)
+    bot.wait_polling(emu)
+    emu.send(chat, alice, BYTEDANCE)
+    [answer] = emu.wait_bot_messages(chat, timeout=30)
+    assert "50万" in answer["text"]
+    assert bot.stop() == 0
+
+    restarted = BotProcess(bot_env, log)
+    restarted.wait_polling(emu)
+    follow_up = emu.send(chat, alice, "那华为呢？", reply_to=answer)
+    [reply] = emu.wait_bot_messages(chat, after=answer, timeout=30)
+    assert "华为" in reply["text"]
+    admin = emu.user(id=42)
+    emu.send(emu.private_chat(admin), admin, "/stats")
+    [stats] = emu.wait_bot_messages(emu.private_chat(admin), timeout=30)
+    assert "问题：2" in stats["text"]
+    assert restarted.stop() == 0
+
+    import sqlite3
+
+    with sqlite3.connect(bot_env["DATABASE_PATH"]) as db:
+        linked = db.execute("SELECT q2.text FROM questions q JOIN answers a ON a.id = q.previous_answer_id"
+                            " JOIN questions q2 ON q2.id = a.question_id WHERE q.message_id = ?",
+                            (follow_up["message_id"],)).fetchone()
+        assert linked == (BYTEDANCE,)
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert_no_secrets(log, emu.token)
+
+
+def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tmp_path):
+    log = tmp_path / "bot.log"
+    env = dict(bot_env, LLM_MODEL="scripted-model", OPENAI_BASE_URL=scripted_llm.base_url, OPENAI_API_KEY=API_KEY,
+               LLM_DEADLINE="20")
+    bot = BotProcess(env, log)
+    bot.wait_polling(emu)
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=2, delay_s=0.3)   # ~3 s of writing
+    emu.send(chat, alice, BYTEDANCE)
+    deadline = time.monotonic() + 30
+    while not emu.drafts(chat):                # the answer is being written
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    stopping = time.monotonic()
+    assert bot.stop(timeout=30) == 0
+    [answer] = emu.bot_messages(chat)
+    assert "50万" in answer["text"] and answer["reply_markup"]
+    assert time.monotonic() - stopping < 20     # within the LLM deadline
+    assert_no_secrets(log, emu.token, API_KEY)
