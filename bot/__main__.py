@@ -4,6 +4,7 @@
     python -m bot ask --json "…"                     the answer as one JSON object
     python -m bot ask --jsonl < questions.txt        one JSON object per input line, models loaded once
     python -m bot run                                 run the Telegram bot
+    python -m bot health                              exit 0 if the running bot's webhook server answers
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def main(argv=None) -> int:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--jsonl", action="store_true", help="read questions from stdin, one per line")
     sub.add_parser("run", help="run the Telegram bot")
+    sub.add_parser("health", help="check the webhook server of a running bot (container HEALTHCHECK)")
     args = parser.parse_args(argv)
     if args.command == "ask" and not args.jsonl and args.question is None:
         parser.error("give a question, or --jsonl to read questions from stdin")
@@ -36,6 +38,10 @@ def main(argv=None) -> int:
             from .telegram.run import run
 
             return run(settings)
+        if args.command == "health":
+            from .telegram.health import health
+
+            return health(settings)
         from .cli import ask as ask_command
         from .engine import Engine
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from index.settings import IndexSettings, env, env_float, env_int
 
@@ -43,6 +44,11 @@ class Settings:
     webhook_secret: str = ""
     webhook_port: int = 8443
     webhook_listen: str = "0.0.0.0"
+
+    @property
+    def webhook_path(self) -> str:
+        """The local path the webhook server listens on: the public URL's path ("/" → "telegram")."""
+        return urlsplit(self.webhook_url).path.strip("/") or "telegram"
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -126,3 +126,50 @@ def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tm
     assert "50万" in answer["text"] and answer["reply_markup"]
     assert time.monotonic() - stopping < 20     # within the LLM deadline
     assert_no_secrets(log, emu.token, API_KEY)
+
+
+def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_healthcheck(emu, bot_env, tmp_path):
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(bot_env, WEBHOOK_URL=f"https://bot.example.org/hook-path", WEBHOOK_SECRET="hook-secret-456",
+               WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
+    health = [sys.executable, "-m", "bot", "health"]
+    assert subprocess.run(health, env=env, cwd=tmp_path, capture_output=True).returncode == 1   # not up yet
+    bot = BotProcess(env, tmp_path / "bot.log")
+    deadline = time.monotonic() + 60
+    while not emu.calls("setWebhook"):
+        assert bot.proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    [registered] = emu.calls("setWebhook")
+    assert registered["params"]["url"] == "https://bot.example.org/hook-path"
+    while subprocess.run(health, env=env, cwd=tmp_path, capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    message = emu.send(chat, alice, BYTEDANCE)          # the emulator knows the chat; we deliver the update
+    update = json.dumps({"update_id": 1, "message": message}).encode()
+
+    def post(secret: str) -> int:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/hook-path", data=update, method="POST",
+                                         headers={"Content-Type": "application/json",
+                                                  "X-Telegram-Bot-Api-Secret-Token": secret})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert post("wrong-secret") == 403
+    assert post("hook-secret-456") == 200
+    [answer] = emu.wait_bot_messages(chat, timeout=30)
+    assert "50万" in answer["text"]
+    assert bot.stop() == 0
+    assert_no_secrets(tmp_path / "bot.log", emu.token, "hook-secret-456")

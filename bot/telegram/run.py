@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -30,11 +29,11 @@ def run(settings: Settings) -> int:
     engine.answer("预热")      # load the query encoder and jieba now, not on the first user's question
     app = build_application(settings, engine)
     log.info("serving %d articles (%d passages) %s", len(engine.index.documents), len(engine.index.chunks),
-             f"by webhook at {webhook_path(settings.webhook_url)}" if settings.webhook_url else "by long polling")
+             f"by webhook at {settings.webhook_path}" if settings.webhook_url else "by long polling")
     try:
         if settings.webhook_url:
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
-                            url_path=webhook_path(settings.webhook_url), webhook_url=settings.webhook_url,
+                            url_path=settings.webhook_path, webhook_url=settings.webhook_url,
                             secret_token=settings.webhook_secret or None, allowed_updates=Update.ALL_TYPES)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -46,8 +45,3 @@ def run(settings: Settings) -> int:
               f"({exc.__class__.__name__}); check the network or TELEGRAM_API_BASE_URL.", file=sys.stderr)
         return 1
     return 0
-
-
-def webhook_path(url: str) -> str:
-    """The local path the webhook listens on: the public URL's path ("/" → "telegram")."""
-    return urlsplit(url).path.strip("/") or "telegram"
