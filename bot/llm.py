@@ -3,8 +3,12 @@ the answer is then checked against them. Any failure gives the extractive answer
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import email.utils
 import logging
+import queue
 import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -45,39 +49,44 @@ def build_messages(question: str, language: str, previous: Turn | None, hits: li
 
 class LLMAnswerer:
     def __init__(self, settings: LLMSettings, breaker: CircuitBreaker | None = None):
-        import httpx
         from openai import OpenAI
 
         self.settings = settings
         self.breaker = breaker or CircuitBreaker()
         # the key is never logged; servers that need none still make the client demand one
         self.client = OpenAI(base_url=settings.base_url or None, api_key=settings.api_key or "unused", max_retries=0,
-                             timeout=httpx.Timeout(settings.timeout_s, connect=min(5.0, settings.timeout_s)))
+                             timeout=_timeout(settings.timeout_s))
 
     def stream(self, question: str, language: str, previous: Turn | None, hits: list[Hit],
                offline: Answer, started: float) -> Iterator[str | Answer]:
+        """Text deltas, then the final Answer: the model's, validated, or the extractive one marked as a fallback.
+        Never raises for an endpoint's fault, and never waits past `started + deadline_s`: the HTTP call runs in
+        a worker thread, and this generator waits for its deltas no longer than the deadline leaves."""
+        deadline = started + self.settings.deadline_s
+        if time.perf_counter() >= deadline:      # retrieval alone used the time: not the endpoint's fault
+            yield _fallback(offline, "no time left for the LLM", started)
+            return
         if not self.breaker.allow():
             yield _fallback(offline, "circuit open", started)
             return
-        deadline = started + self.settings.deadline_s
+        messages = build_messages(question, language, previous, hits)
+        call = _Call(self.client, dict(
+            model=self.settings.model, messages=messages, temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens, stream=True,
+            # the worker gives up by itself soon after the deadline too, rather than at timeout_s
+            timeout=_timeout(min(self.settings.timeout_s, max(0.1, deadline - time.perf_counter())))))
         parts: list[str] = []
         try:
-            with self.client.chat.completions.create(
-                model=self.settings.model, messages=build_messages(question, language, previous, hits),
-                temperature=self.settings.temperature, max_tokens=self.settings.max_tokens, stream=True,
-            ) as response:
-                for chunk in response:
-                    if time.perf_counter() > deadline:
-                        raise TimeoutError("answer deadline passed")
-                    delta = chunk.choices[0].delta.content if chunk.choices else None
-                    if delta:
-                        parts.append(delta)
-                        yield delta
-        except Exception as exc:  # timeouts, 429/5xx, broken or malformed streams: all end in the fallback
-            self.breaker.record(False)
+            while (delta := call.next(deadline)) is not None:
+                parts.append(delta)
+                yield delta
+        except Exception as exc:  # timeouts, 429/5xx, broken or malformed streams, the deadline: all end in the fallback
+            self.breaker.record(False, reason=exc.__class__.__name__, retry_after=_retry_after(exc))
             log.warning("LLM call failed (%s), answering extractively", exc.__class__.__name__)
             yield _fallback(offline, exc.__class__.__name__, started)
             return
+        finally:
+            call.cancel()
         self.breaker.record(True)
         yield self._finish("".join(parts).strip(), language, hits, offline, started)
 
@@ -94,6 +103,71 @@ class LLMAnswerer:
         note = f"{checked.dropped} unsupported sentence(s) removed" if checked.dropped else ""
         return dataclasses.replace(offline, text=checked.text, citations=citations, refused=False, mode="llm",
                                    timings=dict(offline.timings, total=_ms(started)), note=note)
+
+
+class _Call:
+    """One streamed completion, read by a daemon thread into a queue, so that the reader can stop waiting at a
+    deadline whatever the socket is doing. A cancelled call stops after its next chunk, or when its own
+    timeout ends the read; nobody waits for it."""
+
+    _END = object()
+
+    def __init__(self, client, request: dict):
+        self._items: queue.SimpleQueue = queue.SimpleQueue()
+        self._cancelled = threading.Event()
+        threading.Thread(target=self._run, args=(client, request), name="llm-call", daemon=True).start()
+
+    def _run(self, client, request: dict) -> None:
+        try:
+            with client.chat.completions.create(**request) as response:
+                for chunk in response:
+                    if self._cancelled.is_set():
+                        return
+                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    if delta:
+                        self._items.put(delta)
+            self._items.put(self._END)
+        except Exception as exc:  # handed to the reader, which decides; nothing escapes the thread
+            self._items.put(exc)
+
+    def next(self, deadline: float) -> str | None:
+        """The next delta; None at the end of the answer. Raises the call's error, or TimeoutError at the deadline."""
+        try:
+            item = self._items.get(timeout=max(0.0, deadline - time.perf_counter()))
+        except queue.Empty:
+            raise TimeoutError("answer deadline passed") from None
+        if isinstance(item, Exception):
+            raise item
+        return None if item is self._END else item
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+
+def _timeout(seconds: float):
+    from openai import Timeout
+
+    return Timeout(seconds, connect=min(5.0, seconds))
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """Seconds an HTTP error asks us to wait (Retry-After / retry-after-ms), if it says."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    try:
+        if (ms := headers.get("retry-after-ms")) is not None:
+            return float(ms) / 1000
+        if (value := headers.get("retry-after")) is not None:
+            try:
+                return float(value)
+            except ValueError:
+                when = email.utils.parsedate_to_datetime(value)     # an HTTP date
+                return (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return None
 
 
 def _refusal(offline: Answer, hits: list[Hit], language: str) -> Answer:
