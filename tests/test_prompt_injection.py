@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+import reliability
 from bot.engine import Engine
 from bot.llm import SYSTEM_PROMPT
 from bot.settings import LLMSettings, Settings
@@ -16,6 +17,8 @@ def llm_engine(llm, index_settings, embedder, **kw):
 
 
 def test_user_asking_for_the_system_prompt_never_gets_it(scripted_llm, index_settings, embedder):
+    reliability.record("Input: prompt injection from the user", injected=
+                       "question says 'ignore previous instructions' and asks for the system prompt; the model obeys")
     engine = llm_engine(scripted_llm, index_settings, embedder)
     # a model that obeys the injection and recites its instructions, with a citation for show
     scripted_llm.reply_with(lambda body: body["messages"][0]["content"].replace("\n", " ") + " [1]")
@@ -27,6 +30,8 @@ def test_user_asking_for_the_system_prompt_never_gets_it(scripted_llm, index_set
 
 
 def test_instructions_inside_an_article_stay_data(scripted_llm, tmp_path, corpus_dir, embedder):
+    reliability.record("Input: prompt injection from corpus text", injected=
+                       "an article that closes the passage fence and gives orders; the model obeys, uncited")
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_dir, corpus)
     (corpus / "evil.md").write_text(
@@ -43,6 +48,8 @@ def test_instructions_inside_an_article_stay_data(scripted_llm, tmp_path, corpus
 
 
 def test_a_slow_model_never_holds_an_answer_past_the_deadline(scripted_llm, index_settings, embedder):
+    reliability.record("LLM: slow tokens, whole answer past the deadline",
+                       injected="95 deltas 0.2 s apart, each in time, the whole needs 19 s; deadline 1 s")
     engine = llm_engine(scripted_llm, index_settings, embedder, deadline_s=1.0)
     scripted_llm.reply("字节跳动拥有超过50万个GPU[1]。" * 5, chunk_size=1, delay_s=0.2)   # each token in time, the whole too slow
     started = time.perf_counter()
