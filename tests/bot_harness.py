@@ -39,3 +39,13 @@ async def running_bot(emu, engine, directory: Path, **overrides):
 
 def store_of(app):
     return app.bot_data["services"].store
+
+
+def engine_with_llm(llm_base_url: str, index_settings, embedder, **llm_overrides):
+    """An engine whose answers come from the scripted OpenAI-compatible server."""
+    from bot.engine import Engine
+    from bot.settings import LLMSettings
+
+    llm = LLMSettings(**dict(dict(model="scripted-model", base_url=llm_base_url, api_key="test-key",
+                                  timeout_s=5, deadline_s=20), **llm_overrides))
+    return Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)

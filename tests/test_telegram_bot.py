@@ -6,9 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.engine import Engine
-from bot.settings import LLMSettings, Settings
-from bot_harness import ADMIN_ID, running_bot, store_of
+from bot_harness import ADMIN_ID, engine_with_llm, running_bot, store_of
 from tgemu import TelegramEmulator
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
@@ -219,9 +217,7 @@ async def test_non_text_messages_get_a_clear_message_in_private_and_silence_in_g
 async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, scripted_llm, index_settings,
                                                                             embedder, tmp_path):
     emu.reset()
-    llm = LLMSettings(model="scripted-model", base_url=scripted_llm.base_url, api_key="test-key",
-                      timeout_s=5, deadline_s=20)
-    llm_engine = Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)
+    llm_engine = engine_with_llm(scripted_llm.base_url, index_settings, embedder)
     written = "字节跳动在中国境内拥有超过50万个GPU[1]。它是Oracle最大的GPU客户[1]。"
     async with running_bot(emu, llm_engine, tmp_path):
         alice = emu.user()

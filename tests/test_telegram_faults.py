@@ -1,0 +1,156 @@
+"""Telegram misbehaving while the bot answers: every fault injected at the emulator (or a flaky proxy in front
+of it), and every time the answer arrives exactly once."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+import reliability
+from bot_harness import engine_with_llm, running_bot
+from flaky_proxy import FlakyProxy
+from tgemu import TelegramEmulator
+
+BYTEDANCE = "字节跳动在中国有多少GPU？"
+WRITTEN = "字节跳动在中国境内拥有超过50万个GPU[1]。"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with TelegramEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def app(emu, engine, tmp_path):
+    emu.reset()
+    async with running_bot(emu, engine, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture
+def llm_engine(scripted_llm, index_settings, embedder):
+    return engine_with_llm(scripted_llm.base_url, index_settings, embedder)
+
+
+def answers(emu, chat) -> list[dict]:
+    return [m for m in emu.bot_messages(chat) if "50万" in (m["text"] or "")]
+
+
+async def ask_privately(emu, text: str = BYTEDANCE):
+    user = emu.user()
+    chat = emu.private_chat(user)
+    await emu.asend(chat, user, text)
+    return chat
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+async def test_send_survives_flood_waits_and_server_errors(app, emu, status):
+    emu.fail_next("sendMessage", status=status, retry_after=1, times=2)
+    chat = await ask_privately(emu)
+    [answer] = await emu.await_bot_messages(chat, settle=0.3)
+    assert "50万" in answer["text"] and answer["reply_markup"]
+    assert len(emu.calls("sendMessage")) == 3          # two failures, one delivery
+    reliability.record("Telegram: 429 RetryAfter on send" if status == 429 else "Telegram: 5xx on send",
+                       injected=f"emulator answers sendMessage with {status} twice", cases=1)
+
+
+async def test_send_survives_dropped_connections(emu, engine, tmp_path):
+    emu.reset()
+    with FlakyProxy(emu.api_root) as proxy:
+        async with running_bot(emu, engine, tmp_path, telegram_api_base_url=proxy.api_root):
+            proxy.drop_next("sendMessage", times=2)
+            chat = await ask_privately(emu)
+            [answer] = await emu.await_bot_messages(chat, settle=0.3)
+    assert "50万" in answer["text"] and proxy.dropped == 2
+    reliability.record("Telegram: network error (connection dropped)",
+                       injected="TCP proxy closes the connection of 2 sendMessage requests", cases=1)
+
+
+async def test_html_refused_by_telegram_falls_back_to_plain_text(app, emu):
+    emu.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities: Unsupported start tag")
+    chat = await ask_privately(emu)
+    [answer] = await emu.await_bot_messages(chat, settle=0.3)
+    assert answer["parse_mode"] is None and "<b>" not in answer["text"]
+    assert "50万" in answer["text"] and "来源" in answer["text"] and answer["reply_markup"]
+    reliability.record("Telegram: 400 can't parse entities", injected="emulator refuses the HTML once", cases=1)
+
+
+async def test_bot_removed_from_a_group_loses_nothing_else(app, emu, caplog):
+    user = emu.user()
+    group = emu.group()
+    emu.fail_next("sendMessage", status=403, description="Forbidden: bot was kicked from the group chat",
+                  chat_id=group)
+    await emu.asend(group, user, f"/ask {BYTEDANCE}")
+    emu.kick_bot(group, by=user)
+    chat = await ask_privately(emu)                     # the bot carries on elsewhere
+    await emu.await_bot_messages(chat)
+    assert emu.bot_messages(group) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    reliability.record("Telegram: bot removed from a group",
+                       injected="403 'bot was kicked' on the answer, then a my_chat_member update", cases=1)
+
+
+class TestStreamingEdits:
+    """Faults on the throttled edits of a group answer being written by the LLM."""
+
+    async def ask_in_group(self, emu, scripted_llm, group=None):
+        user = emu.user()
+        group = group or emu.supergroup()
+        scripted_llm.reply(WRITTEN, chunk_size=2, delay_s=0.35)        # ~4 s of writing: 1 preview + edits
+        await emu.asend(group, user, f"/ask {BYTEDANCE}")
+        return group
+
+    @pytest.mark.parametrize("status", [429, 503])
+    async def test_edit_survives_flood_waits_and_server_errors(self, emu, llm_engine, scripted_llm, tmp_path, status):
+        emu.reset()
+        async with running_bot(emu, llm_engine, tmp_path):
+            emu.fail_next("editMessageText", status=status, retry_after=1, times=2)
+            group = await self.ask_in_group(emu, scripted_llm)
+            [answer] = await emu.await_bot_messages(group, text_contains="来源", timeout=30, settle=0.5)
+        assert answer["text"].startswith(WRITTEN) and answer["reply_markup"]
+        assert len(emu.bot_messages(group)) == 1
+        reliability.record("Telegram: 429 RetryAfter on edit" if status == 429 else "Telegram: 5xx on edit",
+                           injected=f"emulator answers editMessageText with {status} twice", cases=1)
+
+    async def test_not_modified_is_a_success(self, emu, llm_engine, scripted_llm, tmp_path):
+        emu.reset()
+        async with running_bot(emu, llm_engine, tmp_path):
+            emu.fail_next("editMessageText", status=400, description=(
+                "Bad Request: message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"))
+            group = await self.ask_in_group(emu, scripted_llm)
+            [answer] = await emu.await_bot_messages(group, text_contains="来源", timeout=30, settle=0.5)
+        assert answer["reply_markup"] and len(emu.bot_messages(group)) == 1
+        assert len(emu.calls("editMessageText")) >= 2      # the refused preview edit, then the final one
+        reliability.record("Telegram: message is not modified", injected="emulator answers a preview edit with it",
+                           cases=1)
+
+    async def test_vanished_message_gets_the_answer_as_a_new_message(self, emu, llm_engine, scripted_llm, tmp_path):
+        emu.reset()
+        async with running_bot(emu, llm_engine, tmp_path):
+            emu.fail_next("editMessageText", status=400, times=100,
+                          description="Bad Request: message to edit not found")
+            group = await self.ask_in_group(emu, scripted_llm)
+            finals = await emu.await_bot_messages(group, text_contains="来源", timeout=30, settle=0.5)
+        assert len(finals) == 1 and finals[0]["reply_markup"]
+        reliability.record("Telegram: message to edit not found", injected="emulator answers every edit with it",
+                           cases=1)
+
+    async def test_group_migrated_to_a_supergroup_mid_answer(self, emu, llm_engine, scripted_llm, tmp_path):
+        emu.reset()
+        async with running_bot(emu, llm_engine, tmp_path) as app:
+            group = emu.group()
+            await self.ask_in_group(emu, scripted_llm, group)
+            await emu.await_bot_messages(group, timeout=30)                 # the preview is up
+            supergroup = await asyncio.to_thread(emu.migrate_group, group)
+            [answer] = await emu.await_bot_messages(supergroup, text_contains="来源", timeout=30, settle=0.5)
+            assert answer["reply_markup"]
+            store = app.bot_data["services"].store
+            await asyncio.sleep(0.2)
+            assert store.db.execute("SELECT COUNT(*) FROM questions WHERE chat_id = ?", (group["id"],)).fetchone() == (0,)
+            assert store.db.execute("SELECT COUNT(*) FROM answer_messages WHERE chat_id = ?",
+                                    (supergroup["id"],)).fetchone()[0] >= 1
+        reliability.record("Telegram: group migrated to a supergroup",
+                           injected="emulator migrates the group while the answer is being written", cases=1)
