@@ -29,6 +29,7 @@ repository root is regenerated:
   were, so a partial run (``pytest tests/test_llm_faults.py``) updates only its own rows;
 * rows whose test file or test function no longer exists are dropped;
 * the file is written only when its text changes, so a rerun with the same results leaves it untouched.
+* sessions ending at the same time take turns (an flock on the file), so neither drops the other's rows.
 
 If any row of the table reads FAIL, the session fails (exit status 1) and a "reliability report" section
 names the rows. Registered as a plugin from tests/conftest.py (``pytest_plugins = ["reliability"]``);
@@ -36,6 +37,7 @@ names the rows. Registered as a plugin from tests/conftest.py (``pytest_plugins 
 """
 from __future__ import annotations
 
+import fcntl
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,26 +208,36 @@ def pytest_runtest_logreport(report):
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    if hasattr(config, "workerinput"):
-        return
     path = Path(config.getoption("--reliability-report") or config.rootpath / "RELIABILITY.md")
-    old_text = path.read_text(encoding="utf-8") if path.exists() else ""
-    header, old_rows, footer = parse(old_text)
-    ran = {function_of(n) for n in _outcomes}
-    if not _records and not ran & {r.test for r in old_rows}:
+    if hasattr(config, "workerinput") or not (_records or path.exists()):
+        return
+    with open(path, "r+" if path.exists() else "w+", encoding="utf-8") as report:
+        fcntl.flock(report, fcntl.LOCK_EX)       # two sessions ending at once must not drop each other's rows
+        rows, changed = update(report, config.rootpath)
+    if rows is None:
         return                                  # this session ran nothing the report covers
-    unattributed = unattributed_failures(_records, _outcomes)
-    rows = merge(old_rows, session_rows(_records, _outcomes, unattributed), unattributed, config.rootpath)
-    text = render(header, rows, footer)
-    if text != old_text:
-        path.write_text(text, encoding="utf-8")
     failed = [r for r in rows if r.result != "pass"]
-    cases = sum(r.cases for r in rows)
-    _summary[:] = [f"{path.name}: {len(rows)} rows, {cases} cases, "
-                   + (f"{len(failed)} FAILED" if failed else "all pass") + ("" if text != old_text else " (unchanged)")]
+    _summary[:] = [f"{path.name}: {len(rows)} rows, {sum(r.cases for r in rows)} cases, "
+                   + (f"{len(failed)} FAILED" if failed else "all pass") + ("" if changed else " (unchanged)")]
     _summary.extend(f"FAIL  {r.fault}  ({r.test})" for r in failed)
     if failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def update(report, root: Path) -> tuple[list[Row] | None, bool]:
+    """Merge this session's rows into the open report file, rewriting it in place only if its text changes."""
+    old_text = report.read()
+    header, old_rows, footer = parse(old_text)
+    if not _records and not {function_of(n) for n in _outcomes} & {r.test for r in old_rows}:
+        return None, False
+    unattributed = unattributed_failures(_records, _outcomes)
+    rows = merge(old_rows, session_rows(_records, _outcomes, unattributed), unattributed, root)
+    text = render(header, rows, footer)
+    if text != old_text:
+        report.seek(0)
+        report.truncate()
+        report.write(text)
+    return rows, text != old_text
 
 
 def pytest_terminal_summary(terminalreporter):
