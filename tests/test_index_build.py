@@ -1,13 +1,22 @@
 """Index build on disk: incremental, model-checked, self-repairing (real MiniLM and FAISS)."""
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import reliability
+from bot.engine import Engine
+from bot.settings import Settings
 from index.build import build
 from index.errors import IndexMismatchError
 from index.loader import open_index
 from index.settings import IndexSettings
-from index.store import ArticleIndex, IndexDamagedError
+from index.store import CHUNKS, DATA_FILES, FAISS_FILE, MANIFEST, ArticleIndex, IndexDamagedError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Counting:
@@ -65,14 +74,57 @@ def test_index_from_another_model_is_refused_then_rebuilt_on_request(settings, e
     assert ArticleIndex.load(settings.index_dir, "some/other-model").manifest["embedding"]["model"] == "some/other-model"
 
 
-def test_damaged_index_is_detected_and_rebuilt(settings, embedder):
-    build(settings, embedder)
-    faiss_file = settings.index_dir / "dense.faiss"
-    faiss_file.write_bytes(faiss_file.read_bytes()[:100])        # truncated
-    with pytest.raises(IndexDamagedError, match="truncated or damaged"):
+DAMAGES = {
+    "truncated": lambda data: data[:len(data) // 2],
+    "corrupted": lambda data: data[:len(data) // 2] + b"\x00\xffgarbage\x00\xfe{]\"\n#" + data[len(data) // 2 + 16:],
+}
+# every file truncated (caught by its size); the three main kinds also corrupted at the same size (caught by the
+# hash, or by the manifest's JSON parser). Damage to the manifest or the vectors costs a full re-embedding.
+CASES = [(name, "truncated") for name in (MANIFEST, *DATA_FILES)] + [(n, "corrupted") for n in (MANIFEST, CHUNKS, FAISS_FILE)]
+
+
+def damaged_copy(index_settings, tmp_path, name: str, damage: str) -> IndexSettings:
+    """A copy of the session's index with one file damaged; the corpus is the session's, read-only."""
+    settings = IndexSettings(corpus_dir=index_settings.corpus_dir, index_dir=tmp_path / "index")
+    shutil.copytree(index_settings.index_dir, settings.index_dir)
+    path = settings.index_dir / name
+    data = path.read_bytes()
+    path.write_bytes(DAMAGES[damage](data))
+    assert path.read_bytes() != data and (damage == "truncated") == (path.stat().st_size < len(data))
+    return settings
+
+
+@pytest.mark.parametrize("name, damage", CASES)
+def test_damaged_index_file_is_detected_with_a_clear_message_and_rebuilt(engine, index_settings, embedder, tmp_path,
+                                                                         caplog, name, damage):
+    reliability.record("Process: truncated or corrupted index file", injected=(
+        "each of the 8 index files cut to half its size; manifest, chunk store and FAISS index also with "
+        "16 bytes in the middle overwritten"))
+    settings = damaged_copy(index_settings, tmp_path, name, damage)
+    with pytest.raises(IndexDamagedError, match="manifest in .* is unreadable" if name == MANIFEST else
+                       f"index file .*{name} is truncated or damaged"):
         ArticleIndex.load(settings.index_dir, embedder.model_id)
-    index = open_index(settings, embedder)
-    assert len(index.chunks) == 12
+
+    answer = Engine(Settings(index=settings), embedder=embedder, progress=False).answer("字节跳动在中国有多少GPU？")
+    assert "50万" in answer.text and answer.citations
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "index.loader"]
+    assert warning.startswith(f"index damaged, rebuilding from {settings.corpus_dir}: ")
+    assert (name if name != MANIFEST else "index manifest") in warning
+    assert len(ArticleIndex.load(settings.index_dir, embedder.model_id).chunks) == 12    # whole again on disk
+
+
+@pytest.mark.parametrize("name, damage", [(FAISS_FILE, "truncated"), (CHUNKS, "corrupted"), (MANIFEST, "truncated")])
+def test_ask_with_a_damaged_index_says_so_and_still_answers(engine, index_settings, tmp_path, name, damage):
+    reliability.record("Process: truncated or corrupted index file", injected=(
+        "python -m bot ask, in a subprocess, on an index whose FAISS file is truncated, chunk store corrupted "
+        "or manifest truncated"))
+    settings = damaged_copy(index_settings, tmp_path, name, damage)
+    env = dict(os.environ, INDEX_DIR=str(settings.index_dir), CORPUS_DIR=str(settings.corpus_dir), PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "字节跳动在中国有多少GPU？"], capture_output=True,
+                            text=True, env=env, timeout=300)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "index damaged, rebuilding from" in result.stderr and (name if name != MANIFEST else "manifest") in result.stderr
+    assert "50万" in result.stdout and "[1]" in result.stdout
 
 
 def test_unreadable_article_is_named_and_the_rest_load(settings, embedder):
