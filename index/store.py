@@ -1,7 +1,7 @@
 """The index on disk: manifest, chunk store, embedding cache, FAISS and keyword indexes.
 
 Every file is written to a temporary name and renamed, the manifest last, and the manifest records
-each file's size and hash, so a half-written or damaged index is noticed at load, never used.
+each file's size and hash (and its own), so a half-written or damaged index is noticed at load, never used.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .tokenize import tokenize
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+MANIFEST_CHECKSUM = "manifest_sha256"
 CHUNKS = "chunks.jsonl"
 EMBEDDINGS = "embeddings.npy"
 EMBEDDING_KEYS = "embedding_keys.json"
@@ -56,11 +57,20 @@ def write_atomic(path: Path, write) -> None:
 
 def read_manifest(directory: Path) -> dict | None:
     try:
-        return json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
         raise IndexDamagedError(f"index manifest in {directory} is unreadable ({exc.__class__.__name__})") from exc
+    # the manifest vouches for the other files, its checksum for itself (one written before checksums is taken as is)
+    if not isinstance(manifest, dict) or manifest.get(MANIFEST_CHECKSUM) not in (None, manifest_checksum(manifest)):
+        raise IndexDamagedError(f"index manifest in {directory} is damaged (its checksum does not match)")
+    return manifest
+
+
+def manifest_checksum(manifest: dict) -> str:
+    fields = {k: v for k, v in manifest.items() if k != MANIFEST_CHECKSUM}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def check_compatible(manifest: dict, model_id: str, directory: Path) -> None:
@@ -181,5 +191,6 @@ def save_index(directory: Path, manifest: dict, chunks: list[Chunk], keys: list[
     manifest = dict(manifest, format_version=FORMAT_VERSION, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     files={name: {"size": (directory / name).stat().st_size, "sha256": file_digest(directory / name)}
                            for name in DATA_FILES})
+    manifest[MANIFEST_CHECKSUM] = manifest_checksum(manifest)
     write_atomic(directory / MANIFEST,
                  lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"))
