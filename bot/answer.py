@@ -1,7 +1,7 @@
 """The value that crosses every boundary: an answer with its sources."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Shared fixtures. Every test runs with a clean environment: no real LLM, no real Telegram, index in tmp."""
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path

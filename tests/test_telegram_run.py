@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import reliability
+
 from tgemu import TelegramEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +27,10 @@ def emu():
 
 
 class BotProcess:
+    started: list["BotProcess"] = []
+
     def __init__(self, env: dict, log_path: Path):
+        BotProcess.started.append(self)
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=env["WORKDIR"],
@@ -44,6 +49,17 @@ class BotProcess:
             return self.proc.wait(timeout)
         finally:
             self.log.close()
+
+
+@pytest.fixture(autouse=True)
+def no_bot_left_running():
+    yield
+    while BotProcess.started:
+        bot = BotProcess.started.pop()
+        if bot.proc.poll() is None:
+            bot.proc.kill()
+            bot.proc.wait(10)
+        bot.log.close()
 
 
 @pytest.fixture
@@ -104,6 +120,7 @@ def test_restart_keeps_history_and_reply_chain_memory(emu, bot_env, tmp_path):
         assert linked == (BYTEDANCE,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert_no_secrets(log, emu.token)
+    reliability.record("Secrets: bot token never logged", injected="all output of two bot runs searched", cases=2)
 
 
 def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tmp_path):
@@ -126,6 +143,8 @@ def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tm
     assert "50万" in answer["text"] and answer["reply_markup"]
     assert time.monotonic() - stopping < 20     # within the LLM deadline
     assert_no_secrets(log, emu.token, API_KEY)
+    reliability.record("Process: SIGTERM while answering", injected="SIGTERM to `python -m bot run` mid-stream",
+                       cases=1)
 
 
 def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_healthcheck(emu, bot_env, tmp_path):
@@ -137,7 +156,7 @@ def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_heal
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(bot_env, WEBHOOK_URL=f"https://bot.example.org/hook-path", WEBHOOK_SECRET="hook-secret-456",
+    env = dict(bot_env, WEBHOOK_URL="https://bot.example.org/hook-path", WEBHOOK_SECRET="hook-secret-456",
                WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
     health = [sys.executable, "-m", "bot", "health"]
     assert subprocess.run(health, env=env, cwd=tmp_path, capture_output=True).returncode == 1   # not up yet
@@ -173,3 +192,38 @@ def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_heal
     assert "50万" in answer["text"]
     assert bot.stop() == 0
     assert_no_secrets(tmp_path / "bot.log", emu.token, "hook-secret-456")
+
+
+def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after_restart(emu, bot_env, scripted_llm,
+                                                                                         tmp_path):
+    import sqlite3
+
+    env = dict(bot_env, LLM_MODEL="scripted-model", OPENAI_BASE_URL=scripted_llm.base_url, OPENAI_API_KEY=API_KEY)
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    bot = BotProcess(env, tmp_path / "bot.log")
+    bot.wait_polling(emu)
+    emu.send(chat, alice, "你好")                      # an answered question before the crash
+    emu.wait_bot_messages(chat, timeout=30)
+    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=1, delay_s=0.5)
+    emu.send(chat, alice, BYTEDANCE)
+    deadline = time.monotonic() + 30
+    while not emu.drafts(chat):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    bot.proc.kill()                                     # SIGKILL mid-answer
+    bot.proc.wait(10)
+    bot.log.close()
+
+    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。")
+    restarted = BotProcess(env, tmp_path / "bot.log")
+    restarted.wait_polling(emu)
+    answers = emu.wait_bot_messages(chat, count=2, timeout=30, settle=1.0)
+    assert len(answers) == 2 and "50万" in answers[1]["text"] and answers[1]["reply_markup"]
+    assert restarted.stop() == 0
+    with sqlite3.connect(env["DATABASE_PATH"]) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT text FROM questions ORDER BY id").fetchall() == [("你好",), (BYTEDANCE,)]
+        assert db.execute("SELECT COUNT(*) FROM answers WHERE latency_ms IS NOT NULL").fetchone() == (2,)
+    reliability.record("Process: kill -9 while answering", injected="SIGKILL to `python -m bot run` mid-stream, "
+                       "then restart", cases=1)

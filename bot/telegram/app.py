@@ -1,6 +1,7 @@
 """The python-telegram-bot Application: handlers, flood control, start-up and shut-down, wired in one place."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 
@@ -13,6 +14,7 @@ from ..batching import MicroBatcher
 from ..engine import Engine
 from ..settings import Settings
 from . import handlers
+from .answering import resume_unanswered
 from .limits import Limits
 from .services import Services
 from .storage import Store
@@ -57,6 +59,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
 
 
 async def _post_init(app: Application) -> None:
+    app.bot_data["resuming"] = asyncio.create_task(resume_unanswered(app))
     for language, commands in COMMANDS.items():
         try:
             await app.bot.set_my_commands([BotCommand(*c) for c in commands],

@@ -8,18 +8,14 @@ import logging
 import time
 
 from telegram import Chat, Message, Update
-from telegram.constants import ChatAction
-from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from ..answer import Answer, Turn
 from . import delivery, i18n, render
 from .addressing import addressed_question, is_reply_to_bot
+from .answering import respond
 from .services import Services
 
 log = logging.getLogger(__name__)
-
-TYPING_EVERY_S = 4.5          # Telegram shows "typing" for about 5 s per call
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -79,44 +75,15 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
         if s.limits.should_tell(chat.id, user_id, wait):
             await _reply(update, context, wait.key, seconds=wait.seconds)
         return
+    if update.message and s.store.question_seen(chat.id, message.message_id):
+        log.info("update for message %d in chat %d delivered again; already handled", message.message_id, chat.id)
+        return
     shown = (s.store.answer_shown_in(chat.id, message.reply_to_message.message_id)
              if is_reply_to_bot(message, context.bot.id) else None)
     previous_id, previous = shown if shown else (None, None)
     question_id = s.store.record_question(chat.id, user_id, message.message_id, _thread(message), question, previous_id)
-    target = _target(update, s)
-    async with _typing(context, target):
-        if s.engine.llm is None:
-            answer = await s.batcher.answer(question, previous)
-            preview = None
-        else:
-            answer, preview = await _stream(update, context, target, question, previous, question_id)
-    answer_id = s.store.record_answer(question_id, answer)
-    parts, markup = render.answer_messages(answer), render.keyboard(answer_id, answer)
-    try:
-        sent = (await preview.finish(parts, markup) if preview
-                else await delivery.send_all(context.bot, target, parts, markup))
-    except delivery.Undeliverable as exc:
-        log.warning("answer %d not delivered: %s", answer_id, exc)
-        return
-    latency_ms = (time.monotonic() - received) * 1000
-    s.store.record_delivery(answer_id, target.chat_id, [m.message_id for m in sent], latency_ms)
-    log.info("answered q%d in chat %d: mode=%s refused=%s citations=%d %.0f ms", question_id, target.chat_id,
-             answer.mode, answer.refused, len(answer.citations), latency_ms)
-
-
-async def _stream(update: Update, context, target: delivery.Target, question: str, previous: Turn | None,
-                  question_id: int):
-    from .streaming import Preview, engine_stream
-
-    preview = Preview(context.bot, target, private=update.effective_chat.type == Chat.PRIVATE, draft_id=question_id)
-    written, answer = "", None
-    async for item in engine_stream(services(context).engine, question, previous):
-        if isinstance(item, Answer):
-            answer = item
-        else:
-            written += item
-            await preview.update(written)
-    return answer, preview
+    await respond(context.bot, s, _target(update, s), question_id, question, previous,
+                  private=chat.type == Chat.PRIVATE, received=received)
 
 
 # -- commands ----------------------------------------------------------------------------------------
@@ -309,19 +276,3 @@ async def _admin(update: Update, context) -> bool:
         return True
     await _reply(update, context, "admin_only")
     return False
-
-
-@contextlib.asynccontextmanager
-async def _typing(context, target: delivery.Target):
-    async def keep_typing() -> None:
-        while True:
-            with contextlib.suppress(TelegramError):
-                await context.bot.send_chat_action(target.chat_id, ChatAction.TYPING,
-                                                   message_thread_id=target.thread_id)
-            await asyncio.sleep(TYPING_EVERY_S)
-
-    task = asyncio.create_task(keep_typing())
-    try:
-        yield
-    finally:
-        task.cancel()

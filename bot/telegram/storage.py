@@ -55,11 +55,24 @@ CREATE TABLE IF NOT EXISTS feedback (
     given_at REAL NOT NULL,
     PRIMARY KEY (answer_id, user_id)
 );
+CREATE INDEX IF NOT EXISTS questions_by_message ON questions (chat_id, message_id);
+CREATE INDEX IF NOT EXISTS answers_by_question ON answers (question_id);
 CREATE TABLE IF NOT EXISTS chat_settings (
     chat_id INTEGER PRIMARY KEY,
     language TEXT                                         -- "zh" | "en" | NULL = follow each question
 );
 """
+
+
+@dataclass(frozen=True)
+class PendingQuestion:
+    """A question asked before a crash that never got its answer."""
+    id: int
+    chat_id: int
+    message_id: int | None
+    thread_id: int | None
+    text: str
+    previous_answer_id: int | None
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,24 @@ class Store:
         """A reply to any of these messages is a follow-up to the answer: the reply-chain memory."""
         self.db.executemany("INSERT OR REPLACE INTO answer_messages (chat_id, message_id, answer_id) VALUES (?, ?, ?)",
                             [(chat_id, m, answer_id) for m in message_ids])
+
+    def question_seen(self, chat_id: int, message_id: int) -> bool:
+        """Telegram delivers an update again when the bot died before confirming it."""
+        return self.db.execute("SELECT 1 FROM questions WHERE chat_id = ? AND message_id = ?",
+                               (chat_id, message_id)).fetchone() is not None
+
+    def unanswered(self, since: float, until: float) -> list[PendingQuestion]:
+        """Questions asked between two times that have no answer stored: a process died while answering."""
+        rows = self.db.execute(
+            "SELECT q.id, q.chat_id, q.message_id, q.thread_id, q.text, q.previous_answer_id FROM questions q"
+            " WHERE q.asked_at > ? AND q.asked_at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM answers a WHERE a.question_id = q.id) ORDER BY q.id", (since, until))
+        return [PendingQuestion(*row) for row in rows]
+
+    def turn(self, answer_id: int) -> Turn | None:
+        row = self.db.execute("SELECT q.text, a.text FROM answers a JOIN questions q ON q.id = a.question_id"
+                              " WHERE a.id = ?", (answer_id,)).fetchone()
+        return Turn(question=row[0], answer=row[1]) if row else None
 
     def answer_shown_in(self, chat_id: int, message_id: int) -> tuple[int, Turn] | None:
         """The answer a bot message shows, as (answer id, the turn it closed), or None."""
