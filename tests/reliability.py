@@ -27,7 +27,9 @@ repository root is regenerated:
   hand-written and kept as it is; the table between them is generated, sorted by class then test;
 * rows recorded in this session replace their old versions; rows whose tests did not run are kept as they
   were, so a partial run (``pytest tests/test_llm_faults.py``) updates only its own rows;
-* rows whose test file or test function no longer exists are dropped;
+* rows whose test file or test function no longer exists are dropped, and so are those of a test that ran
+  without recording them and whose file no longer mentions the class (it was renamed): write the class as
+  a string literal in the test file;
 * the file is written only when its text changes, so a rerun with the same results leaves it untouched.
 * sessions ending at the same time take turns (an flock on the file), so neither drops the other's rows.
 
@@ -118,26 +120,30 @@ def session_rows(records: list[_Record], outcomes: dict[str, str], unattributed:
     return rows
 
 
-def merge(old: list[Row], new: dict[tuple, Row], unattributed: set[str], root: Path) -> list[Row]:
+def merge(old: list[Row], new: dict[tuple, Row], unattributed: set[str], ran: set[str], root: Path) -> list[Row]:
     """This session's rows over the old ones, sorted by (class, test). Old rows are kept, except that those of a
-    test function in `unattributed` turn FAIL and those of tests that no longer exist are dropped."""
+    test function in `unattributed` turn FAIL and those no test makes any more are dropped."""
     rows = {}
     for row in old:
-        if row.key in new or not still_defined(row.test, root):
+        if row.key in new or not still_made(row, ran, root):
             continue
         rows[row.key] = Row(row.fault, row.injected, row.cases, "FAIL", row.test) if row.test in unattributed else row
     rows.update(new)
     return [rows[k] for k in sorted(rows)]
 
 
-def still_defined(test: str, root: Path) -> bool:
-    """The test file exists and still defines the function (a deleted or renamed test's rows go)."""
-    path, _, name = test.partition("::")
+def still_made(row: Row, ran: set[str], root: Path) -> bool:
+    """False for a row whose test file or function is gone, or whose test ran in this session without recording
+    it and no longer mentions its class (the class was renamed)."""
+    path, _, name = row.test.partition("::")
     file = root / path
     if not file.is_file():
         return False
+    source = file.read_text(encoding="utf-8")
     function = name.rsplit("::", 1)[-1]
-    return re.search(rf"^\s*(async\s+)?def {re.escape(function)}\b", file.read_text(encoding="utf-8"), re.M) is not None
+    if not re.search(rf"^\s*(async\s+)?def {re.escape(function)}\b", source, re.M):
+        return False
+    return row.test not in ran or row.fault in source
 
 
 def render(header: str, rows: list[Row], footer: str = "") -> str:
@@ -228,10 +234,11 @@ def update(report, root: Path) -> tuple[list[Row] | None, bool]:
     """Merge this session's rows into the open report file, rewriting it in place only if its text changes."""
     old_text = report.read()
     header, old_rows, footer = parse(old_text)
-    if not _records and not {function_of(n) for n in _outcomes} & {r.test for r in old_rows}:
+    ran = {function_of(n) for n in _outcomes}
+    if not _records and not ran & {r.test for r in old_rows}:
         return None, False
     unattributed = unattributed_failures(_records, _outcomes)
-    rows = merge(old_rows, session_rows(_records, _outcomes, unattributed), unattributed, root)
+    rows = merge(old_rows, session_rows(_records, _outcomes, unattributed), unattributed, ran, root)
     text = render(header, rows, footer)
     if text != old_text:
         report.seek(0)

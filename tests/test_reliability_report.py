@@ -80,10 +80,14 @@ def test_rows_follow_outcomes_merge_across_partial_runs_and_reruns_do_not_churn(
     result, _ = pytest_run(tmp_path, "test_demo.py", "-k", "beta")
     assert result.returncode == 0 and table(report)["X: beta | piped"] == (1, "pass")
 
-    # a deleted test's rows go; a session that runs nothing the report covers leaves it alone
-    demo.write_text(DEMO.replace("def test_alpha", "def test_renamed"))
-    pytest_run(tmp_path, "test_demo.py", "-k", "gamma")
+    # a deleted test's rows go, and so does a renamed class once its test runs
+    demo.write_text(DEMO.replace("def test_alpha", "def test_renamed").replace("X: gamma", "X: delta"))
+    pytest_run(tmp_path, "test_demo.py", "-k", "beta")
     assert set(table(report)) == {"X: beta | piped", "X: gamma"}
+    pytest_run(tmp_path, "test_demo.py", "-k", "gamma")
+    assert set(table(report)) == {"X: beta | piped", "X: delta"}
+
+    # a session that runs nothing the report covers leaves it alone
     before = report.read_text(encoding="utf-8")
     result, _ = pytest_run(tmp_path, "test_demo.py", "-k", "unrelated")
     assert result.returncode == 0 and report.read_text(encoding="utf-8") == before
