@@ -187,7 +187,7 @@ async def test_start_help_and_sources_speak_the_users_language(app, emu):
     zh_user, en_user = emu.user(language_code="zh-hans"), emu.user(language_code="en")
     for user in (zh_user, en_user):
         chat = emu.private_chat(user)
-        for command in ("/start", "/help", "/sources"):
+        for command in ("/start", "/help", "/sources"):      # sent at once, answered in order
             await emu.asend(chat, user, command)
         await emu.await_bot_messages(chat, count=3)
     zh = [m["text"] for m in emu.bot_messages(emu.private_chat(zh_user))]

@@ -16,12 +16,13 @@ from ..settings import Settings
 from . import handlers
 from .answering import resume_unanswered
 from .limits import Limits
+from .ordering import PerSenderOrder
 from .services import Services
 from .storage import Store
 
 log = logging.getLogger(__name__)
 
-CONCURRENT_UPDATES = 256      # answers wait on the model or the LLM, not on each other
+CONCURRENT_UPDATES = 256      # answers wait on the model or the LLM, not on each other (per sender: in order)
 
 COMMANDS = {
     "zh": [("ask", "提问"), ("sources", "文章列表"), ("help", "用法"), ("language", "本聊天的语言：zh、en 或 auto")],
@@ -41,7 +42,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
            .base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
            .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second,
                                         group_max_rate=settings.group_messages_per_minute))
-           .concurrent_updates(CONCURRENT_UPDATES)
+           .concurrent_updates(PerSenderOrder(CONCURRENT_UPDATES))
            .post_init(_post_init).post_shutdown(_post_shutdown)
            .build())
     app.bot_data["services"] = services

@@ -1,0 +1,48 @@
+"""Updates run concurrently across people, in order for each person in each chat: two quick questions
+from one user are answered in the order asked, while nobody else waits for them."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+class PerSenderOrder(BaseUpdateProcessor):
+    __slots__ = ("_queues",)
+
+    def __init__(self, max_concurrent_updates: int):
+        super().__init__(max_concurrent_updates)
+        self._queues: dict[tuple[int, int], tuple[asyncio.Lock, int]] = {}   # sender -> (lock, updates holding it)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        key = _sender(update)
+        if key is None:
+            await coroutine
+            return
+        lock, users = self._queues.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._queues[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._queues[key]
+            if users == 1:
+                del self._queues[key]
+            else:
+                self._queues[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _sender(update: object) -> tuple[int, int] | None:
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return None
+    user = update.effective_user
+    return update.effective_chat.id, user.id if user else 0
