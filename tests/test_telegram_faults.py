@@ -154,3 +154,28 @@ class TestStreamingEdits:
                                     (supergroup["id"],)).fetchone()[0] >= 1
         reliability.record("Telegram: group migrated to a supergroup",
                            injected="emulator migrates the group while the answer is being written", cases=1)
+
+
+async def test_a_failing_llm_still_answers_every_question_and_stats_show_the_open_circuit(emu, llm_engine, scripted_llm,
+                                                                                       tmp_path):
+    from bot_harness import ADMIN_ID
+
+    emu.reset()
+    async with running_bot(emu, llm_engine, tmp_path):
+        user = emu.user()
+        chat = emu.private_chat(user)
+        for _ in range(4):                              # 3 failures open the circuit; the 4th is not even tried
+            scripted_llm.fail("status", status=500)
+        for question in (BYTEDANCE, "华为在2018年遭禁后是怎么获取材料的？", BYTEDANCE, "英伟达的H20有多少被运往中国？"):
+            await emu.asend(chat, user, question)
+        replies = await emu.await_bot_messages(chat, count=4, timeout=30)
+        assert all(r["text"].startswith("（语言模型暂不可用，以下为文章原文摘录）") for r in replies)
+        assert all(r["reply_markup"] for r in replies) and len(scripted_llm.requests) == 3
+        admin = emu.user(id=ADMIN_ID)
+        await emu.asend(emu.private_chat(admin), admin, "/stats")
+        [stats] = await emu.await_bot_messages(emu.private_chat(admin))
+    assert "熔断器：open for" in stats["text"] and "scripted-model" in stats["text"]
+    for secret in (emu.token, "test-key", scripted_llm.base_url):
+        assert secret not in stats["text"]
+    reliability.record("LLM: endpoint failing behind the bot (fallback answers, circuit in /stats)",
+                       injected="scripted server answers 500; 4 questions through Telegram", cases=4)
