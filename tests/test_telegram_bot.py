@@ -251,3 +251,27 @@ async def wait_for(predicate, timeout: float = 5.0):
     while not predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def test_a_long_answer_is_split_under_the_limit_with_buttons_on_the_last_part(emu, scripted_llm, index_settings,
+                                                                                   embedder, tmp_path):
+    import re
+
+    from index.text import split_sentences
+
+    def every_sentence_seven_times(request: dict) -> str:
+        passages = re.findall(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', request["messages"][1]["content"], re.S)
+        once = "".join(f"{s}[{n}]" for n, text in passages for s in split_sentences(text))
+        return once * 7
+
+    emu.reset()
+    scripted_llm.reply_with(every_sentence_seven_times, chunk_size=400)
+    async with running_bot(emu, engine_with_llm(scripted_llm.base_url, index_settings, embedder), tmp_path):
+        user = emu.user()
+        group = emu.group()
+        asked = await emu.asend(group, user, f"/ask {BYTEDANCE}")
+        parts = await emu.await_bot_messages(group, count=2, settle=1.0)
+    assert len(parts) >= 2 and all(p["parse_mode"] == "HTML" and len(p["text"]) <= 4096 for p in parts)
+    assert parts[0]["reply_to_message_id"] == asked["message_id"]
+    assert [bool(p["reply_markup"]) for p in parts] == [False] * (len(parts) - 1) + [True]
+    assert "来源" in parts[-1]["text"]
