@@ -34,7 +34,7 @@ class Clock:
         return self.now
 
 
-def llm_engine(base_url, index_settings, embedder, clock=None) -> Engine:
+def make_engine(base_url, index_settings, embedder, clock=None) -> Engine:
     llm = LLMSettings(model="scripted-model", base_url=base_url, api_key="test-key",
                       timeout_s=TIMEOUT_S, deadline_s=DEADLINE_S)
     engine = Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)
@@ -43,8 +43,8 @@ def llm_engine(base_url, index_settings, embedder, clock=None) -> Engine:
 
 
 @pytest.fixture
-def engine_(scripted_llm, index_settings, embedder):
-    return llm_engine(scripted_llm.base_url, index_settings, embedder)
+def llm_engine(scripted_llm, index_settings, embedder):
+    return make_engine(scripted_llm.base_url, index_settings, embedder)
 
 
 def ask(engine, question=QUESTION) -> tuple[Answer, float]:
@@ -78,19 +78,19 @@ FAULTS = [
 
 @pytest.mark.parametrize("fault, injected, kind, kw", FAULTS,
                          ids=["-".join([kind, *map(str, kw.values())][:2]) for _, _, kind, kw in FAULTS])
-def test_endpoint_fault_gets_the_marked_fallback_within_the_deadline(scripted_llm, engine_, caplog, fault, injected,
+def test_endpoint_fault_gets_the_marked_fallback_within_the_deadline(scripted_llm, llm_engine, caplog, fault, injected,
                                                                      kind, kw):
     reliability.record(fault, injected=injected)
     scripted_llm.fail(kind, **kw)
-    answer, elapsed = ask(engine_)
+    answer, elapsed = ask(llm_engine)
     assert_marked_fallback(answer, elapsed, caplog)
     assert len(scripted_llm.requests) == 1
 
 
-def test_noise_lines_in_the_stream_are_ignored(scripted_llm, engine_):
+def test_noise_lines_in_the_stream_are_ignored(scripted_llm, llm_engine):
     reliability.record("LLM: malformed SSE", injected="non-SSE noise lines mid-stream (ignored, answer kept)")
     scripted_llm.fail("malformed_sse", mode="garbage", text=SUPPORTED)
-    answer, _ = ask(engine_)
+    answer, _ = ask(llm_engine)
     assert answer.mode == "llm" and answer.text == SUPPORTED
 
 
@@ -98,7 +98,7 @@ def test_connection_refused(index_settings, embedder, caplog):
     with socket.socket() as s:          # a port that was free a moment ago: nothing listens there
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    engine = llm_engine(f"http://127.0.0.1:{port}/v1", index_settings, embedder)
+    engine = make_engine(f"http://127.0.0.1:{port}/v1", index_settings, embedder)
     for _ in range(2):
         answer, elapsed = ask(engine)
         assert_marked_fallback(answer, elapsed, caplog)
@@ -106,15 +106,15 @@ def test_connection_refused(index_settings, embedder, caplog):
     reliability.record("LLM: connection refused", injected="base URL on a loopback port nobody listens on", cases=2)
 
 
-def test_citations_to_passages_that_do_not_exist(scripted_llm, engine_, caplog):
+def test_citations_to_passages_that_do_not_exist(scripted_llm, llm_engine, caplog):
     # five passages are given; the model cites [7] and [9]
     scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[9]。月亮是奶酪做的[7]。")
-    answer, _ = ask(engine_)
+    answer, _ = ask(llm_engine)
     assert answer.mode == "llm" and answer.text == SUPPORTED        # re-cited to the passage that supports it
     assert [c.n for c in answer.citations] == [1] and "50万" in answer.citations[0].text
 
     scripted_llm.reply("英伟达的股价翻了三倍[7]。月亮是奶酪做的[9]。")    # nothing real to point at
-    answer, elapsed = ask(engine_)
+    answer, elapsed = ask(llm_engine)
     assert_marked_fallback(answer, elapsed, caplog)
     assert answer.note == "answer not supported by the passages"
     reliability.record("LLM: citations to passages that don't exist", cases=2,
@@ -123,7 +123,7 @@ def test_citations_to_passages_that_do_not_exist(scripted_llm, engine_, caplog):
 
 def test_429_with_retry_after_is_honoured(scripted_llm, index_settings, embedder, caplog):
     clock = Clock()
-    engine = llm_engine(scripted_llm.base_url, index_settings, embedder, clock)
+    engine = make_engine(scripted_llm.base_url, index_settings, embedder, clock)
     scripted_llm.fail("status", status=429, retry_after=20)
     answer, elapsed = ask(engine)
     assert_marked_fallback(answer, elapsed, caplog)
@@ -146,7 +146,7 @@ def test_429_with_retry_after_is_honoured(scripted_llm, index_settings, embedder
 
 def test_circuit_breaker_stops_calling_a_failing_endpoint_then_tries_once(scripted_llm, index_settings, embedder):
     clock = Clock()
-    engine = llm_engine(scripted_llm.base_url, index_settings, embedder, clock)
+    engine = make_engine(scripted_llm.base_url, index_settings, embedder, clock)
     breaker = engine.llm.breaker
     for n in range(3):
         assert breaker.state == "closed"
@@ -193,9 +193,9 @@ def test_breaker_lets_a_trial_that_never_reports_expire():
     assert breaker.allow()
 
 
-def test_a_question_abandoned_mid_stream_does_not_wait_or_fail(scripted_llm, engine_):
+def test_a_question_abandoned_mid_stream_does_not_wait_or_fail(scripted_llm, llm_engine):
     scripted_llm.reply(SUPPORTED, chunk_size=2, delay_s=0.05)
-    stream = engine_.stream(QUESTION)
+    stream = llm_engine.stream(QUESTION)
     assert isinstance(next(stream), str)
     stream.close()                                        # e.g. the chat was deleted: no error, no wait
-    assert engine_.llm.breaker.state == "closed"
+    assert llm_engine.llm.breaker.state == "closed"
