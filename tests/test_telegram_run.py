@@ -145,6 +145,8 @@ def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tm
     assert_no_secrets(log, emu.token, API_KEY)
     reliability.record("Process: SIGTERM while answering", injected="SIGTERM to `python -m bot run` mid-stream",
                        cases=1)
+    reliability.record("Secrets: bot token and LLM API key never logged",
+                       injected="all output of a bot run with an LLM searched", cases=1)
 
 
 def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_healthcheck(emu, bot_env, tmp_path):
@@ -192,6 +194,8 @@ def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_heal
     assert "50万" in answer["text"]
     assert bot.stop() == 0
     assert_no_secrets(tmp_path / "bot.log", emu.token, "hook-secret-456")
+    reliability.record("Secrets: bot token and webhook secret never logged",
+                       injected="all output of a webhook-mode run, including a refused POST, searched", cases=1)
 
 
 def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after_restart(emu, bot_env, scripted_llm,
