@@ -18,6 +18,7 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
+TYPING_AFTER_S = 0.3          # an answer faster than this needs no "typing…" (and saves a request)
 TYPING_EVERY_S = 4.5          # Telegram shows "typing" for about 5 s per call
 RESUME_WITHIN_S = 600.0       # after a crash, questions younger than this are still worth answering
 
@@ -78,6 +79,7 @@ async def _stream(bot: Bot, s: Services, target: delivery.Target, question: str,
 @contextlib.asynccontextmanager
 async def _typing(bot: Bot, target: delivery.Target):
     async def keep_typing() -> None:
+        await asyncio.sleep(TYPING_AFTER_S)
         while True:
             with contextlib.suppress(TelegramError):
                 await bot.send_chat_action(target.chat_id, ChatAction.TYPING, message_thread_id=target.thread_id)
