@@ -63,3 +63,22 @@ def engine(index_settings, embedder):
     from bot.settings import Settings
 
     return Engine(Settings(index=index_settings), embedder=embedder, progress=False)
+
+
+@pytest.fixture(scope="module")
+def emu():
+    """A Telegram Bot API emulator on loopback (tests/emulator/), one per test module."""
+    from tgemu import TelegramEmulator
+
+    with TelegramEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def app(emu, engine, tmp_path):
+    """The real bot (python-telegram-bot Application + the session engine) long-polling a reset emulator."""
+    from bot_harness import running_bot
+
+    emu.reset()
+    async with running_bot(emu, engine, tmp_path) as application:
+        yield application

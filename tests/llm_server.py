@@ -620,19 +620,23 @@ class _Response:
         n = int(self.kw.get("after_chunks", 2))
         return text, content[:n], content[n:]
 
+    def _half_completion(self, text: str) -> bytes:
+        """Send the headers and the first half of a non-streamed completion; return the other half."""
+        data = json.dumps(self.completion(text)).encode()
+        self.h.send_response(200)
+        self.h.send_header("Content-Type", "application/json")
+        self.h.send_header("Content-Length", str(len(data)))
+        self.h.end_headers()
+        self.h.wfile.write(data[: len(data) // 2])
+        return data[len(data) // 2 :]
+
     def step_stall_mid_stream(self) -> None:
         seconds = float(self.kw.get("seconds", 5.0))
         text, before, after = self._partial()
         if not self.stream:
-            data = json.dumps(self.completion(text)).encode()
-            h = self.h
-            h.send_response(200)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data[: len(data) // 2])
-            h._pause(seconds)
-            h.wfile.write(data[len(data) // 2 :])
+            rest = self._half_completion(text)
+            self.h._pause(seconds)
+            self.h.wfile.write(rest)
             return
         self.start_stream()
         self.write_events(self.head_events() + before)
@@ -662,13 +666,7 @@ class _Response:
         text, before, _after = self._partial()
         self.h.close_connection = True
         if not self.stream:
-            data = json.dumps(self.completion(text)).encode()
-            h = self.h
-            h.send_response(200)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data[: len(data) // 2])
+            self._half_completion(text)
             return
         self.start_stream()
         self.write_events(self.head_events() + before)

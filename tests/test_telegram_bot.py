@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot_harness import ADMIN_ID, engine_with_llm, running_bot, store_of
-from tgemu import TelegramEmulator
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
 UNANSWERABLE = "苹果公司2023年的营收是多少？"
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with TelegramEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def app(emu, engine, tmp_path):
-    emu.reset()
-    async with running_bot(emu, engine, tmp_path) as application:
-        yield application
 
 
 def buttons(message: dict) -> list[str]:

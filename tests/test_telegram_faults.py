@@ -10,23 +10,9 @@ import pytest
 import reliability
 from bot_harness import engine_with_llm, running_bot
 from flaky_proxy import FlakyProxy
-from tgemu import TelegramEmulator
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
 WRITTEN = "字节跳动在中国境内拥有超过50万个GPU[1]。"
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with TelegramEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def app(emu, engine, tmp_path):
-    emu.reset()
-    async with running_bot(emu, engine, tmp_path) as application:
-        yield application
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reliability
 from bot_harness import running_bot, store_of
-from tgemu import TelegramEmulator, utf16_len
+from tgemu import utf16_len
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
 FUZZ_EXAMPLES = 200
@@ -35,19 +34,6 @@ def message_text(text: str) -> str:
     while utf16_len(text) > 4096:
         text = text[:-1]
     return text
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with TelegramEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def app(emu, engine, tmp_path):
-    emu.reset()
-    async with running_bot(emu, engine, tmp_path) as application:
-        yield application
 
 
 def assert_valid_replies(replies: list[dict]) -> None:

@@ -13,17 +13,10 @@ import pytest
 
 import reliability
 
-from tgemu import TelegramEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 BYTEDANCE = "字节跳动在中国有多少GPU？"
 API_KEY = "sk-test-secret-key-123"
-
-
-@pytest.fixture(scope="module")
-def emu():
-    with TelegramEmulator() as emulator:
-        yield emulator
 
 
 class BotProcess:
