@@ -21,7 +21,10 @@ NUMBER_BONUS = 0.3          # a question asking how many is answered by a senten
 
 ASKS_NUMBER = re.compile(r"多少|第几|几[个位岁家台颗次种]|有几|多久|多长时间|哪年|哪一年|多大|年纪|年龄|"
                          r"how (many|much|long|old)|(what|which) year|\bwhen\b", re.IGNORECASE)
-HAS_NUMBER = re.compile(r"(?<![A-Za-z\d])\d|[一二两三四五六七八九十百千万亿]+[万亿千百]|第[一二三四五六七八九十]|[二两三四五六七八九十]+[年个位家台颗]")
+HAS_NUMBER = re.compile(r"(?<![A-Za-z\d])\d|[一二两三四五六七八九十百千万亿]+[万亿千百]|第[一二三四五六七八九十]|[二两三四五六七八九十]+[年个位家台颗]"
+                        r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|"
+                        r"eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|million|billion|dozen)s?\b",
+                        re.IGNORECASE)
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 

@@ -51,6 +51,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "not_allowed": {"zh": "抱歉，这个机器人只对受邀的聊天开放。", "en": "Sorry, this bot is only open to invited chats."},
     "admin_only": {"zh": "这个命令只有管理员可以使用。", "en": "Only admins can use this command."},
     "reloading": {"zh": "正在重新索引文章……", "en": "Re-indexing the articles…"},
+    "reload_failed": {"zh": "重新索引失败，继续使用原来的索引：{reason}",
+                      "en": "Re-indexing failed; the previous index stays in use: {reason}"},
     "reloaded": {"zh": "索引已更新：{summary}", "en": "Index updated: {summary}"},
     "stats": {
         "zh": "问题：{questions}（已回答 {answered}，未涉及 {refused}）\n反馈：👍 {up}  👎 {down}\n"
@@ -66,6 +68,7 @@ TEXTS: dict[str, dict[str, str]] = {
                         "en": "I don't know that command. /help shows what I can do, or just send a question."},
     "error": {"zh": "抱歉，出了点问题，请稍后再试。", "en": "Sorry, something went wrong. Please try again later."},
     "feedback_thanks": {"zh": "谢谢反馈！", "en": "Thanks for the feedback!"},
+    "answer_missing": {"zh": "找不到这个回答了。", "en": "That answer is no longer available."},
     "passage_missing": {"zh": "找不到这段原文了。", "en": "That passage is no longer available."},
     "paragraph": {"zh": "第 {n} 段", "en": "paragraph {n}"},
     "language_set": {"zh": "好的，这个聊天使用中文。", "en": "OK, this chat now uses English."},

@@ -259,3 +259,30 @@ async def test_a_long_answer_is_split_under_the_limit_with_buttons_on_the_last_p
     assert parts[0]["reply_to_message_id"] == asked["message_id"]
     assert [bool(p["reply_markup"]) for p in parts] == [False] * (len(parts) - 1) + [True]
     assert "来源" in parts[-1]["text"]
+
+
+async def test_reload_picks_up_a_new_article_without_a_restart(emu, engine, index_settings, embedder, tmp_path):
+    import dataclasses
+    import shutil
+
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(index_settings.corpus_dir, corpus)
+    shutil.copytree(index_settings.index_dir, index_dir)
+    own = Engine(Settings(index=dataclasses.replace(index_settings, corpus_dir=corpus, index_dir=index_dir)),
+                 embedder=embedder, progress=False)
+    emu.reset()
+    async with running_bot(emu, own, tmp_path):
+        admin = emu.user(id=ADMIN_ID)
+        chat = emu.private_chat(admin)
+        (corpus / "tea.md").write_text("---\ntitle: Tea in Yunnan\nlanguage: en\n---\n\n"
+                                       "Pu'er tea is fermented for up to fifteen years in Yunnan province.\n",
+                                       encoding="utf-8")
+        await emu.asend(chat, admin, "/reload")
+        [done] = await emu.await_bot_messages(chat, text_contains="索引已更新", timeout=60)
+        assert "indexed 2 articles" in done["text"]
+        await emu.asend(chat, admin, "How long is Pu'er tea fermented?")
+        [answer] = await emu.await_bot_messages(chat, text_contains="fifteen", timeout=30)
+        assert "Tea in Yunnan" in answer["text"]

@@ -10,6 +10,8 @@ import time
 from telegram import Chat, Message, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from index.errors import UserFacingError
+
 from . import delivery, i18n, render
 from .addressing import addressed_question, is_reply_to_bot
 from .answering import respond
@@ -70,13 +72,13 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
     if not question.strip():
         await _reply(update, context, "empty_question")
         return
+    if update.message and s.store.question_seen(chat.id, message.message_id):
+        log.info("update for message %d in chat %d delivered again; already handled", message.message_id, chat.id)
+        return
     wait = s.limits.take(chat.id, user_id)
     if wait:
         if s.limits.should_tell(chat.id, user_id, wait):
             await _reply(update, context, wait.key, seconds=wait.seconds)
-        return
-    if update.message and s.store.question_seen(chat.id, message.message_id):
-        log.info("update for message %d in chat %d delivered again; already handled", message.message_id, chat.id)
         return
     shown = (s.store.answer_shown_in(chat.id, message.reply_to_message.message_id)
              if is_reply_to_bot(message, context.bot.id) else None)
@@ -122,7 +124,11 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not await _admin(update, context):
         return
     await _reply(update, context, "reloading")
-    report = await asyncio.to_thread(services(context).engine.reload)
+    try:
+        report = await asyncio.to_thread(services(context).engine.reload)
+    except UserFacingError as exc:      # e.g. an unreadable corpus: the old index keeps serving
+        await _reply(update, context, "reload_failed", reason=str(exc))
+        return
     summary = report.summary() + "".join(f"\n{e}" for e in report.errors)
     await _reply(update, context, "reloaded", summary=summary)
 
@@ -158,11 +164,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, answer_id, value = _parse_button(query.data)
     store = services(context).store
     if kind == "f":
-        store.record_feedback(answer_id, query.from_user.id, 1 if value > 0 else -1)
-        await query.answer(i18n.say("feedback_thanks", language))
+        recorded = store.record_feedback(answer_id, query.from_user.id, 1 if value > 0 else -1)
+        await query.answer(i18n.say("feedback_thanks" if recorded else "answer_missing", language))
         return
     citation = store.citation(answer_id, value) if kind == "p" else None
-    if citation is None:
+    if citation is None or query.message is None:
         await query.answer(i18n.say("passage_missing", language), show_alert=True)
         return
     await query.answer()
@@ -224,7 +230,8 @@ def _from_bot(message: Message) -> bool:
 
 
 def _thread(message: Message) -> int | None:
-    return message.message_thread_id if message.is_topic_message else None
+    """The forum topic a message is in (a button's message may be an InaccessibleMessage, with no topic)."""
+    return message.message_thread_id if getattr(message, "is_topic_message", False) else None
 
 
 def _target(update: Update, s: Services) -> delivery.Target:
@@ -241,7 +248,7 @@ def _command_argument(message: Message) -> str:
 
 def _words(message: Message | None) -> str:
     """What the user wrote, without a leading /command (whose Latin name says nothing of their language)."""
-    text = (message.text or message.caption or "") if message else ""
+    text = (getattr(message, "text", None) or getattr(message, "caption", None) or "") if message else ""
     return _command_argument(message) if text.startswith("/") else text
 
 
