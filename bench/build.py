@@ -65,16 +65,19 @@ def full_build(corpus_dir: Path, embedder, work: Path, reps: int) -> dict:
             "met": ratio >= RATIO_TARGET}
 
 
-def batch_sizes(corpus_dir: Path, embedder, sizes=(8, 16, 32, 64)) -> dict:
-    """model.encode of the build's texts at several batch sizes: padding to the longest text in a batch is the cost."""
+def batch_sizes(corpus_dir: Path, embedder, sizes=(8, 16, 32, 64), reps: int = 3) -> dict:
+    """model.encode of the build's texts at several batch sizes, interleaved, medians: a batch is padded to its
+    longest text, so on mixed lengths the batch size decides much of the cost."""
     _, texts = texts_build_embeds(corpus_dir)
     model = embedder.model
-    out = {}
-    for bs in sizes:
-        t = time.perf_counter()
-        model.encode(texts, batch_size=bs, convert_to_numpy=True, show_progress_bar=False)
-        out[bs] = len(texts) / (time.perf_counter() - t)
-    return {"texts": len(texts), "texts_per_s_by_batch_size": out, "product_batch_size": embedder.batch_size}
+    seconds: dict[int, list[float]] = {bs: [] for bs in sizes}
+    for _ in range(reps):
+        for bs in sizes:
+            t = time.perf_counter()
+            model.encode(texts, batch_size=bs, convert_to_numpy=True, show_progress_bar=False)
+            seconds[bs].append(time.perf_counter() - t)
+    return {"texts": len(texts), "reps": reps, "product_batch_size": embedder.batch_size,
+            "texts_per_s_by_batch_size": {bs: len(texts) / summary(s)["p50"] for bs, s in seconds.items()}}
 
 
 def no_change(corpus_dir: Path, embedder, work: Path, reps: int, profile: bool) -> dict:

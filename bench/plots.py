@@ -38,7 +38,7 @@ def latency(data: dict, quick: bool) -> None:
 
 
 def scale(data: dict, quick: bool) -> None:
-    runs = [r for r in data["runs"] if "error" not in r and r["vectors"] == "composed"]
+    runs = sorted((r for r in data["runs"] if "error" not in r and r["vectors"] == "composed"), key=lambda r: r["size"])
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     ax = axes[0][0]
     for name in dict.fromkeys(k for r in runs for k in r["hybrid"]):

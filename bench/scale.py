@@ -109,10 +109,11 @@ def main(quick: bool = False) -> dict:
             say(f"scale: {size:,} paragraphs ({', '.join(kinds)})…")
             runs.append(run_worker(size, tmp, "composed", kinds))
             _print_run(runs[-1])
-        if real:
-            say(f"scale: {real:,} paragraphs, real MiniLM embeddings of the paragraph texts…")
-            runs.append(run_worker(real, tmp, "real", ["flat", "ivf", "hnsw"]))
-            _print_run(runs[-1])
+        if real:       # the same corpus with composed and with real vectors
+            for vectors in ("composed", "real"):
+                say(f"scale: {real:,} paragraphs, {vectors} vectors…")
+                runs.append(run_worker(real, tmp, vectors, ["flat", "ivf", "hnsw"]))
+                _print_run(runs[-1])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = {"pool": pool, "runs": runs, "k": K,
@@ -219,7 +220,7 @@ def worker(size: int, directory: Path, vectors_kind: str, kinds: list[str]) -> d
     indexes, truth = dense(vectors, kinds, query_vectors, dev, rounds, files, result)
     hybrid = {kind: (kind, None) for kind in indexes}
     tuned = result["dense"].get("ivf", {}).get("nprobe_for_target")
-    if tuned and tuned != result["dense"]["ivf"]["nprobe"]:
+    if tuned and tuned > result["dense"]["ivf"]["nprobe"]:          # the shipped nprobe misses the target
         hybrid[f"ivf, nprobe {tuned}"] = ("ivf", tuned)
     result["hybrid"] = hybrid_latency(corpus, pool, data["tokens"], keyword, vectors, indexes, hybrid,
                                       queries[:dev], query_vectors[:dev], rounds)

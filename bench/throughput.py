@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import signal
 import shutil
 import subprocess
@@ -37,25 +38,50 @@ USERS = 64
 
 
 
+class TestApi:
+    """The emulator's test API (POST /_test/<op>, JSON; the calls tests/tgemu.py wraps) over plain keep-alive
+    HTTP/1.1 connections. httpx cost this load generator ~4 ms of CPU a request, CPU taken from the bot on
+    these 2 cores; this costs a fraction of that."""
+
+    def __init__(self, api_root: str):
+        host, port = api_root.removeprefix("http://").split(":")
+        self.address = (host, int(port))
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def call(self, op: str, **payload):
+        connection = self.idle.pop() if self.idle else await asyncio.open_connection(*self.address)
+        reader, writer = connection
+        body = json.dumps(payload).encode()
+        writer.write(b"POST /_test/%s HTTP/1.1\r\nHost: emulator\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (op.encode(), len(body), body))
+        await reader.readline()                                   # status line: the body says ok or not
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        answer = json.loads(await reader.readexactly(length))
+        self.idle.append(connection)
+        if not answer.get("ok"):
+            raise RuntimeError(f"emulator {op}: {answer.get('description')}")
+        return answer["result"]
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
 class Users:
-    """Simulated users, through the emulator's test API (the calls tests/tgemu.py wraps)."""
+    """Simulated users in private chats: each asks, waits for the answer, asks again."""
 
     def __init__(self, emu, questions: list[str], bot_pid: int, rss_every: int):
-        import httpx
-
+        self.api = TestApi(emu.api_root)
+        self.call = self.api.call
         self.questions = questions
         self.bot_pid, self.rss_every = bot_pid, rss_every
-        self.http = httpx.AsyncClient(base_url=emu.api_root, trust_env=False, timeout=60.0,
-                                      limits=httpx.Limits(max_connections=256, max_keepalive_connections=256))
         self.asked: dict[int, list[int]] = {}      # chat id -> message ids of its questions, in order
         self.answered = 0
         self.rss: dict[int, float] = {}            # answered count -> bot RSS, MB
-
-    async def call(self, op: str, **payload):
-        body = (await self.http.post(f"/_test/{op}", json=payload)).json()
-        if not body.get("ok"):
-            raise RuntimeError(f"emulator {op}: {body.get('description')}")
-        return body["result"]
 
     async def ask(self, user: dict, chat: dict, text: str, timeout: float = 60.0) -> dict:
         t_send = time.time()
@@ -133,7 +159,16 @@ def engine_alone(index_dir: Path) -> dict:
             per_question.append((time.perf_counter() - t) * 1000 / batch)
         out[batch] = summary(per_question)
     say("  engine alone, ms per question by batch: " + ", ".join(f"{b}: {v['p50']:.1f}" for b, v in out.items()))
-    return {"ms_per_question_by_batch": out}
+    # memory: batches of every size from 1 to 32 (each a new tensor shape for torch), RSS every 500 questions
+    rng, rss, answered = random.Random(0), {}, 0
+    while answered < 3000:
+        batch = rng.randint(1, 32)
+        engine.answer_many([(rng.choice(questions), None) for _ in range(batch)])
+        answered += batch
+        if answered // 500 > len(rss):
+            rss[answered] = rss_mb()
+    say("  engine alone, RSS MB by questions answered: " + ", ".join(f"{n}: {v:.0f}" for n, v in rss.items()))
+    return {"ms_per_question_by_batch": out, "rss_mb_by_questions_random_batches": rss}
 
 
 def cpu_s(pid: int, main_thread_only: bool = False) -> float:
@@ -183,7 +218,7 @@ async def drive(emu, bot_pid: int, quick: bool) -> dict:
             f"timeouts {p['timeouts']}")
     await asyncio.sleep(1.0)          # let late duplicates arrive before the audit
     result["audit"] = await users.audit()
-    await users.http.aclose()
+    users.api.close()
     return result
 
 
