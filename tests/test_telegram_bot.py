@@ -108,6 +108,7 @@ async def test_citation_button_opens_the_passage_in_full(app, emu):
     await asyncio.to_thread(emu.press, chat, alice, answer, first_passage)
     [passage] = await emu.await_bot_messages(chat, after=answer)
     assert "第 2 段" in passage["text"] and "华为在2018年遭禁后" in passage["text"]   # the whole paragraph
+    assert "<u>字节跳动被认为是中国最大的GPU走私者，拥有超过50万个GPU。</u>" in passage["html"]  # what the answer quoted
     assert passage["reply_to_message_id"] == answer["message_id"]
     assert emu.callback_answers()[-1]["callback_query_id"]
 

@@ -23,7 +23,7 @@ def answer(text: str, *citations: Citation, **kw) -> Answer:
 
 class TagChecker(HTMLParser):
     """Fails on anything Telegram's HTML parser would refuse: unknown tags, unclosed or crossed tags."""
-    ALLOWED = {"b", "i"}
+    ALLOWED = {"b", "i", "u"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -82,6 +82,15 @@ def test_passage_shows_its_paragraph_number_and_full_text():
     [message] = render.passage_messages(citation(1, "第一句。\n第二句 <b>。"), paragraph=3, language="zh")
     assert "<b>文章 &lt;一&gt; › A &amp; B</b>" in message and "第 3 段" in message
     assert "第二句 &lt;b&gt;。" in message
+    assert_valid(message)
+
+
+def test_the_sentences_an_answer_quotes_are_underlined_in_the_passage():
+    passage = citation(2, "甲<说>：A&B。乙说了别的。丙又说。")
+    answer_text = "甲<说>：A&B。[2]丙又说。[1][2]无关。[1]"
+    assert render.quoted_sentences(answer_text, 2) == ["甲<说>：A&B。", "丙又说。"]
+    [message] = render.passage_messages(passage, paragraph=4, language="zh", answer_text=answer_text)
+    assert "<u>甲&lt;说&gt;：A&amp;B。</u>乙说了别的。<u>丙又说。</u>" in message
     assert_valid(message)
 
 

@@ -175,7 +175,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answer_message = query.message
     target = delivery.Target(chat_id=answer_message.chat.id, thread_id=_thread(answer_message),
                              reply_to=answer_message.message_id, on_migrate=store.migrate_chat)
-    parts = render.passage_messages(citation, render.paragraph_of(citation), language)
+    turn = store.turn(answer_id)
+    parts = render.passage_messages(citation, render.paragraph_of(citation), language, turn.answer if turn else "")
     sent = await delivery.send_all(context.bot, target, parts, None)
     # replying to the passage continues the same conversation as replying to the answer
     store.record_messages(answer_id, target.chat_id, [m.message_id for m in sent])

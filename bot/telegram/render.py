@@ -18,6 +18,7 @@ LIMIT = 4096            # Telegram's limit for one message's text
 BUDGET = 4000           # what we fill, in UTF-16 units of the HTML source (always ≥ the parsed length)
 BUTTONS_PER_ROW = 4
 _TAG = re.compile(r"<[^>]+>")
+_CITED = re.compile(r"([^\[\]]+?)((?:\[\d+\])+)")      # a sentence and the markers after it
 
 
 def utf16_len(text: str) -> int:
@@ -39,11 +40,19 @@ def answer_messages(answer: Answer) -> list[str]:
     return pack(blocks)
 
 
-def passage_messages(citation: Citation, paragraph: int, language: str) -> list[str]:
-    """A cited passage in full, under its article › section and paragraph number."""
+def passage_messages(citation: Citation, paragraph: int, language: str, answer_text: str = "") -> list[str]:
+    """A cited passage in full, under its article › section and paragraph number; the sentences the answer
+    quotes from it are underlined."""
     heading = f"<b>{html.escape(where(citation))}</b>"
     number = _italic(f"[{citation.n}] " + messages.text("paragraph", language, n=paragraph))
-    return pack([heading, number, ""] + [html.escape(line) for line in citation.text.split("\n")])
+    quoted = quoted_sentences(answer_text, citation.n)
+    return pack([heading, number, ""] + [_underline(line, quoted) for line in citation.text.split("\n")])
+
+
+def quoted_sentences(answer_text: str, n: int) -> list[str]:
+    """The sentences of an answer that carry the marker [n], without their markers."""
+    return [m.group(1).strip() for m in _CITED.finditer(answer_text)
+            if f"[{n}]" in m.group(2) and m.group(1).strip()]
 
 
 def text_messages(text: str) -> list[str]:
@@ -129,6 +138,18 @@ def _cut(raw: str, budget: int) -> int:
         else:
             hi = mid - 1
     return lo
+
+
+def _underline(line: str, quoted: list[str]) -> str:
+    """The escaped line with every quoted sentence in it underlined (split on raw text, then escaped)."""
+    spans = sorted((line.find(q), q) for q in quoted if q in line)
+    out, at = [], 0
+    for start, sentence in spans:
+        if start < at:
+            continue          # overlapping quotes: the first one wins
+        out += [html.escape(line[at:start]), f"<u>{html.escape(sentence)}</u>"]
+        at = start + len(sentence)
+    return "".join(out) + html.escape(line[at:])
 
 
 def _italic(text: str) -> str:
