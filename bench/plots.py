@@ -41,10 +41,14 @@ def scale(data: dict, quick: bool) -> None:
     runs = sorted((r for r in data["runs"] if "error" not in r and r["vectors"] == "composed"), key=lambda r: r["size"])
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     ax = axes[0][0]
-    for name in dict.fromkeys(k for r in runs for k in r["hybrid"]):
-        points = [(r["size"], r["hybrid"][name]["total_ms"]["p50"]) for r in runs if name in r["hybrid"]]
-        ax.plot(*zip(*points), marker="o", color=COLORS[name.split(",")[0]], label=name,
-                linestyle=":" if "," in name else "-")
+    series: dict[str, list] = {}          # "ivf, nprobe 64" at 1M and "ivf, nprobe 96" at 100k: one line
+    for r in runs:
+        for name, h in r["hybrid"].items():
+            label = name.split(",")[0] + (", smallest nprobe with recall ≥ 0.95" if h["nprobe"] else "")
+            series.setdefault(label, []).append((r["size"], h["total_ms"]["p50"]))
+    for label, points in series.items():
+        ax.plot(*zip(*points), marker="o", color=COLORS[label.split(",")[0]], label=label,
+                linestyle=":" if "," in label else "-")
     ax.axhline(data["targets"]["p50_ms_at_1M"], color="red", linewidth=0.8, label="target at 1M")
     ax.set(xscale="log", yscale="log", xlabel="paragraphs", ylabel="p50, ms",
            title="hybrid retrieval (query terms + dense + keyword + fusion)")

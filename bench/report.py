@@ -191,9 +191,10 @@ def throughput_tables(t) -> list[str]:
     engine = (t["engine_alone"] or {}).get("ms_per_question_by_batch")
     out += [] if not engine else ["", "The engine alone (`Engine.answer_many`, what the bot's micro-batcher calls), in one process with both "
             "cores, wall ms per question by batch size: " + ", ".join(f"{b}: {v['p50']:.1f}" for b, v in engine.items())
-            + f" (at most {1000 / min(v['p50'] for v in engine.values()):.0f} answers/s). Its RSS (MB) over random "
-              f"batch sizes 1 – 32, by questions answered: " + ", ".join(
-                f"{int(n):,}: {v:.0f}" for n, v in t["engine_alone"]["rss_mb_by_questions_random_batches"].items()) + "."]
+            + f" (at most {1000 / min(v['p50'] for v in engine.values()):.0f} answers/s). Its RSS (MB) by questions "
+              f"answered in batches of random size 1 – 32: " + "; ".join(
+                f"{name}: " + ", ".join(f"{int(n):,}: {v:.0f}" for n, v in rss.items())
+                for name, rss in t["engine_alone"]["rss_mb_by_questions_random_batches"].items()) + "."]
     profile = t.get("event_loop_profile")
     if profile:
         top = lambda d: ", ".join(f"{k} {v:.0%}" for k, v in list(d.items())[:10])  # noqa: E731

@@ -6,13 +6,17 @@ with simulated users asking the dev questions in private chats, offline answers.
   sendMessage (bot side).
 - Soak first: 64 users until 1,000 and then 5,000 questions are answered; the bot's RSS is read the moment
   each count is reached (and every 250 answers, for the plot).
-- Then a sweep of 1 … 64 concurrent users, each level bounded by a question count and a time limit.
+- Then a sweep of 1 … 64 concurrent users (new users in new chats), each level bounded by a question count
+  and a time limit.
 - Every question must get exactly one answer. Private-chat answers are not replies (reply_to_message_id is
   only set in groups), so answers are matched by order in each chat: the bot messages between a question and
   the chat's next question belong to it. Lost (none) and duplicated (more than one) answers are counted.
 - The bot's per-user cooldown, per-chat question limit and its Telegram flood control (30 messages/s, as
   Telegram allows) are off: the benchmark measures what the bot can carry, not what Telegram lets it send.
-- CPU seconds of the bot, the emulator and this load generator per phase: all three share the 2 cores.
+- CPU seconds of the bot (and of its event-loop thread), the emulator and this load generator per level: all
+  share the 2 cores. The bot runs under bench/sampler.py, which samples its event-loop thread's stack.
+- The engine alone, without Telegram: ms per question by batch size, and its memory over batches of random
+  size (engine_alone).
 """
 from __future__ import annotations
 
@@ -138,37 +142,56 @@ class Users:
                 "matched_by": "order in each chat (private-chat answers are not replies)"}
 
 
-def engine_alone(index_dir: Path) -> dict:
-    """The answering engine without Telegram, in this process: Engine.answer_many (what the bot's micro-batcher
-    calls) on batches of B dev questions, wall ms per question. 1000 ÷ that is the most answers/s the engine
-    could give the bot with both cores to itself."""
+def engine(index_dir: Path):
     from bot.engine import Engine
     from bot.settings import Settings
     from index.settings import IndexSettings
 
-    engine = Engine(Settings(index=IndexSettings(corpus_dir=ROOT / "corpus", index_dir=index_dir)), progress=False)
+    return Engine(Settings(index=IndexSettings(corpus_dir=ROOT / "corpus", index_dir=index_dir)), progress=False)
+
+
+def engine_alone(index_dir: Path) -> dict:
+    """The answering engine without Telegram: Engine.answer_many (what the bot's micro-batcher calls) on batches
+    of B dev questions, wall ms per question (1000 ÷ that is the most answers/s the engine could give the bot
+    with both cores to itself); and its memory over batches of random size, in fresh processes, as shipped and
+    with glibc told to return freed memory (MALLOC_TRIM_THRESHOLD_=0)."""
+    answering = engine(index_dir)
     questions = [q["question"] for q in load_questions()]
-    engine.answer_many([(q, None) for q in questions[:8]])         # warm-up
-    out = {}
+    answering.answer_many([(q, None) for q in questions[:8]])         # warm-up
+    speed = {}
     for batch in (1, 4, 16, 32):
         per_question = []
         for start in range(0, len(questions) * 3, batch):
             chunk = [(questions[(start + i) % len(questions)], None) for i in range(batch)]
             t = time.perf_counter()
-            engine.answer_many(chunk)
+            answering.answer_many(chunk)
             per_question.append((time.perf_counter() - t) * 1000 / batch)
-        out[batch] = summary(per_question)
-    say("  engine alone, ms per question by batch: " + ", ".join(f"{b}: {v['p50']:.1f}" for b, v in out.items()))
-    # memory: batches of every size from 1 to 32 (each a new tensor shape for torch), RSS every 500 questions
+        speed[batch] = summary(per_question)
+    say("  engine alone, ms per question by batch: " + ", ".join(f"{b}: {v['p50']:.1f}" for b, v in speed.items()))
+    memory = {}
+    for name, extra in (("as shipped", {}), ("MALLOC_TRIM_THRESHOLD_=0", {"MALLOC_TRIM_THRESHOLD_": "0"})):
+        out = subprocess.run([PY, "-m", "bench.throughput", "--engine-memory", str(index_dir)], cwd=ROOT, check=True,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT), **extra), capture_output=True, text=True)
+        memory[name] = json.loads(out.stdout)
+        say(f"  engine alone, {name}: RSS MB by questions answered " +
+            ", ".join(f"{n}: {v:.0f}" for n, v in memory[name].items()))
+    return {"ms_per_question_by_batch": speed, "rss_mb_by_questions_random_batches": memory}
+
+
+def engine_memory(index_dir: Path) -> dict:
+    """RSS every 1,000 questions over 6,000 answered in batches of 1 – 32 (each a new tensor shape for torch)."""
+    import psutil
+
+    answering, process = engine(index_dir), psutil.Process()
+    questions = [q["question"] for q in load_questions()]
     rng, rss, answered = random.Random(0), {}, 0
-    while answered < 3000:
+    while answered < 6000:
         batch = rng.randint(1, 32)
-        engine.answer_many([(rng.choice(questions), None) for _ in range(batch)])
+        answering.answer_many([(rng.choice(questions), None) for _ in range(batch)])
         answered += batch
-        if answered // 500 > len(rss):
-            rss[answered] = rss_mb()
-    say("  engine alone, RSS MB by questions answered: " + ", ".join(f"{n}: {v:.0f}" for n, v in rss.items()))
-    return {"ms_per_question_by_batch": out, "rss_mb_by_questions_random_batches": rss}
+        if answered // 1000 > len(rss):
+            rss[answered] = process.memory_info().rss / 2**20
+    return rss
 
 
 def cpu_s(pid: int, main_thread_only: bool = False) -> float:
@@ -206,8 +229,11 @@ async def drive(emu, bot_pid: int, quick: bool) -> dict:
     processes = {"bot": (bot_pid, False), "bot_event_loop_thread": (bot_pid, True),
                  "emulator": (emu._proc.pid, False), "load_generator": (os.getpid(), False)}
     for n in (1, 16) if quick else (1, 4, 16, 64):
+        # new users in new chats: the emulator rescans a chat's whole history each time a waiting user is woken,
+        # so chats kept from the soak would make its CPU, not the bot's, grow with every phase
+        fresh = [(u, emu.private_chat(u)) for u in (emu.user() for _ in range(n))]
         before = {k: cpu_s(*p) for k, p in processes.items()}
-        p = await users.phase(pairs[:n], *limits)
+        p = await users.phase(fresh, *limits)
         p["cpu_s"] = {k: cpu_s(*process) - before[k] for k, process in processes.items()}
         p["bot_cpu_ms_per_answer"] = 1000 * p["cpu_s"]["bot"] / max(p["answered"], 1)
         result["phases"].append(p)
@@ -270,4 +296,7 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    main("--quick" in sys.argv)
+    if sys.argv[1:2] == ["--engine-memory"]:          # (internal) one process of engine_alone's memory check
+        print(json.dumps(engine_memory(Path(sys.argv[2]))))
+    else:
+        main("--quick" in sys.argv)
