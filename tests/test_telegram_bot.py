@@ -287,3 +287,27 @@ async def test_reload_picks_up_a_new_article_without_a_restart(emu, engine, inde
         await emu.asend(chat, admin, "How long is Pu'er tea fermented?")
         [answer] = await emu.await_bot_messages(chat, text_contains="fifteen", timeout=30)
         assert "Tea in Yunnan" in answer["text"]
+
+
+async def test_slow_llm_answers_for_many_chats_are_written_at_the_same_time(emu, scripted_llm, index_settings,
+                                                                         embedder, tmp_path):
+    import time
+
+    arrivals = []
+
+    def slow_answer(request: dict) -> str:
+        arrivals.append(time.monotonic())
+        return "字节跳动在中国境内拥有超过50万个GPU[1]。"       # streamed over ~2 s (below)
+
+    emu.reset()
+    scripted_llm.reply_with(slow_answer, chunk_size=2, delay_s=0.15)
+    async with running_bot(emu, engine_with_llm(scripted_llm.base_url, index_settings, embedder), tmp_path):
+        chats = []
+        for _ in range(12):                 # more than the event loop's default thread pool holds
+            user = emu.user()
+            chats.append(emu.private_chat(user))
+            await emu.asend(chats[-1], user, BYTEDANCE)
+        for chat in chats:
+            [answer] = await emu.await_bot_messages(chat, timeout=60)
+            assert "50万" in answer["text"]
+    assert len(arrivals) == 12 and max(arrivals) - min(arrivals) < 1.5   # no answer waited for another's stream

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import threading
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -24,7 +25,8 @@ _DONE = object()
 
 
 async def engine_stream(engine, question: str, previous: Turn | None) -> AsyncIterator[str | Answer]:
-    """engine.stream (blocking: HTTP to the LLM) run in a thread, its items handed to the event loop."""
+    """engine.stream (blocking: HTTP to the LLM) run in its own thread, its items handed to the event loop.
+    Not the loop's default executor: it has a handful of threads, and each answer holds one for seconds."""
     loop = asyncio.get_running_loop()
     items: asyncio.Queue = asyncio.Queue()
 
@@ -37,14 +39,11 @@ async def engine_stream(engine, question: str, previous: Turn | None) -> AsyncIt
         finally:
             loop.call_soon_threadsafe(items.put_nowait, _DONE)
 
-    worker = asyncio.create_task(asyncio.to_thread(produce))
-    try:
-        while (item := await items.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        await worker
+    threading.Thread(target=produce, name="answer-stream", daemon=True).start()
+    while (item := await items.get()) is not _DONE:     # the engine's deadline bounds the wait
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 class Preview:
