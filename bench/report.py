@@ -84,7 +84,7 @@ def latency(lat) -> list[str]:
     out += [f"| whole `answer()`, wall | {w['answer_wall_ms']['p50']:.2f} | {w['answer_wall_ms']['p95']:.2f} |",
             f"| bare `model.encode([q])` (sentence-transformers) | {w['model_encode_ms']['p50']:.2f} | "
             f"{w['model_encode_ms']['p95']:.2f} |", "",
-            "`embed` is the product's own query embedding (plain-torch BERT, bot/index `bert_encoder.py`); `other` = total − "
+            "`embed` is the product's own query embedding (plain-torch BERT, `index/bert_encoder.py`); `other` = total − "
             "the named stages (query terms, sentence scoring).", ""]
     return out
 

@@ -279,9 +279,9 @@ def main(quick: bool = False) -> dict:
                     bot.wait()
     except Exception as exc:
         result["error"] = f"{exc.__class__.__name__}: {exc}"
-        say(f"throughput FAILED: {result['error']}")
-    finally:
         result["bot_log_tail"] = (tmp / "bot.log").read_text(errors="replace")[-2000:]
+        say(f"throughput FAILED: {result['error']}\n{result['bot_log_tail']}")
+    finally:
         if (tmp / "profile.json").exists():
             result["event_loop_profile"] = json.loads((tmp / "profile.json").read_text())
         shutil.rmtree(tmp, ignore_errors=True)
