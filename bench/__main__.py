@@ -1,8 +1,9 @@
 """Run every benchmark: python -m bench [--quick] [NAME ...]
 
 Each benchmark runs in its own process (`python -m bench.NAME`), so one's memory and threads never colour
-another's figures. Results: bench/results/*.json and *.png (--quick: bench/results/quick/), then
-BENCHMARKS.md's generated section is rewritten from them (full runs only).
+another's figures. Results: bench/results/*.json and *.png (--quick: bench/results/quick/). A run of all of
+them then rewrites BENCHMARKS.md's generated tables (--quick: bench/results/quick/summary.md); a run of some
+only prints the tables.
 """
 from __future__ import annotations
 
@@ -34,33 +35,37 @@ def main(argv=None) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     runs = {}
     shared = Path(tempfile.mkdtemp(prefix="bench-seed-index-"))
-    if {"latency", "quality", "throughput"} & set(names):
-        # the seed corpus's offline index, built once and copied by the benchmarks that only read it
-        t = time.perf_counter()
-        subprocess.run([PY, "-m", "index", "build"], cwd=ROOT, check=True, capture_output=True,
-                       env=dict(env, INDEX_DIR=str(shared / "index"), CORPUS_DIR=str(ROOT / "corpus"),
-                                EMBEDDING_BACKEND="sentence-transformers", EMBEDDING_MODEL="all-MiniLM-L6-v2",
-                                FAISS_INDEX="flat"))
-        env[SEED_INDEX_ENV] = str(shared / "index")
-        say(f"seed index built once for the benchmarks in {time.perf_counter() - t:.1f} s")
-    for name in names:
-        say(f"\n=== {name} ===")
-        t = time.perf_counter()
-        code = subprocess.run([PY, "-m", f"bench.{name}"] + (["--quick"] if args.quick else []),
-                              cwd=ROOT, env=env).returncode
-        runs[name] = {"seconds": time.perf_counter() - t, "exit_code": code}
-        say(f"--- {name}: {runs[name]['seconds']:.0f} s" + (f", FAILED (exit {code})" if code else ""))
-    shutil.rmtree(shared, ignore_errors=True)
+    try:
+        if {"latency", "quality", "throughput"} & set(names):
+            # the seed corpus's offline index, built once and copied by the benchmarks that only read it
+            t = time.perf_counter()
+            subprocess.run([PY, "-m", "index", "build"], cwd=ROOT, check=True, capture_output=True,
+                           env=dict(env, INDEX_DIR=str(shared / "index"), CORPUS_DIR=str(ROOT / "corpus"),
+                                    EMBEDDING_BACKEND="sentence-transformers", EMBEDDING_MODEL="all-MiniLM-L6-v2",
+                                    FAISS_INDEX="flat"))
+            env[SEED_INDEX_ENV] = str(shared / "index")
+            say(f"seed index built once for the benchmarks in {time.perf_counter() - t:.1f} s")
+        for name in names:
+            say(f"\n=== {name} ===")
+            t = time.perf_counter()
+            code = subprocess.run([PY, "-m", f"bench.{name}"] + (["--quick"] if args.quick else []),
+                                  cwd=ROOT, env=env).returncode
+            runs[name] = {"seconds": time.perf_counter() - t, "exit_code": code}
+            say(f"--- {name}: {runs[name]['seconds']:.0f} s" + (f", FAILED (exit {code})" if code else ""))
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
     from . import plots, report
 
     say("\n=== plots ===")
     plots.main(args.quick)
     total = time.perf_counter() - started
-    write("run", {"machine": info, "quick": args.quick, "benchmarks": runs, "wall_s": total,
-                  "loadavg_at_end": os.getloadavg()}, args.quick)
-    text = report.main(args.quick)
-    say("\n" + text)
-    say(f"\nall benchmarks: {total:.0f} s wall" + (" (--quick)" if args.quick else ""))
+    if args.names:      # a partial run leaves run.json and BENCHMARKS.md to the last complete one
+        say(report.render(args.quick))
+    else:
+        write("run", {"machine": info, "quick": args.quick, "benchmarks": runs, "wall_s": total,
+                      "loadavg_at_end": os.getloadavg()}, args.quick)
+        say("\n" + report.main(args.quick))
+    say(f"\nbenchmarks: {total:.0f} s wall" + (" (--quick)" if args.quick else ""))
     return 1 if any(r["exit_code"] for r in runs.values()) else 0
 
 

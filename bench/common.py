@@ -76,38 +76,26 @@ def read(name: str, quick: bool) -> dict | None:
 def machine() -> dict:
     """The facts BENCHMARKS.md names: CPU, cores, RAM, Python and library versions, load."""
     import psutil
+    import torch
 
-    cpu = ""
-    flags = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and not cpu:
-                cpu = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and not flags:
-                flags = line.split(":", 1)[1]
+    info = {}
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())          # the first CPU's lines
+    flags = info.get("flags", "").split()
     versions = {}
-    for mod in ("torch", "faiss", "numpy", "scipy", "sentence_transformers", "jieba", "telegram"):
-        try:
-            versions[mod] = __import__(mod).__version__
-        except Exception:  # not installed: say so
-            versions[mod] = None
-    try:
-        import torch
-
-        threads = torch.get_num_threads()
-    except Exception:
-        threads = None
+    for module in ("torch", "faiss", "numpy", "scipy", "sentence_transformers", "jieba", "telegram"):
+        versions[module] = __import__(module).__version__
     return {
-        "cpu": cpu,
-        "avx2": " avx2" in flags, "avx512": " avx512f" in flags,
+        "cpu": info.get("model name", ""),
+        "cpu_flags": [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_tile") if f in flags],
         "cores": os.cpu_count(),
         "cores_usable": len(os.sched_getaffinity(0)),
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "versions": versions,
-        "torch_threads": threads,
-        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "torch_threads": torch.get_num_threads(),
         "loadavg_at_start": os.getloadavg(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }

@@ -26,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.retrieve import CANDIDATES      # what the product asks each retriever for, per question
+
 from .common import PY, ROOT, PeakRSS, load_questions, maxrss_mb, say, summary, write
 
 K = 10                  # recall@K against flat
-CANDIDATES = 50         # what the product asks each retriever for (index.retrieve.CANDIDATES)
 NPROBES = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 EF_SEARCHES = (32, 64, 96, 128, 256)
 RECALL_TARGET = 0.95
