@@ -23,11 +23,12 @@ def main(argv=None) -> int:
         from .settings import IndexSettings
 
         settings = IndexSettings.from_env()
-        embedder = settings.embedder()
         if args.command == "build":
-            from .build import build
+            from .build import build, up_to_date
 
-            report = build(settings, embedder, rebuild=args.rebuild)
+            # an unchanged corpus is answered from the manifest, without loading the model (~1 s of torch)
+            report = (not args.rebuild and up_to_date(settings, settings.model_id)) or \
+                build(settings, settings.embedder(), rebuild=args.rebuild)
             print(report.summary())
             for error in report.errors:
                 print(f"skipped: {error}", file=sys.stderr)
@@ -35,6 +36,7 @@ def main(argv=None) -> int:
         from .loader import open_index
         from .retrieve import HybridRetriever
 
+        embedder = settings.embedder()
         retriever = HybridRetriever(open_index(settings, embedder), embedder, args.mode)
         query = retriever.prepare(args.query)
         for rank, hit in enumerate(retriever.search(query, args.k), 1):

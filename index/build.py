@@ -54,6 +54,16 @@ def is_current(settings: IndexSettings, model_id: str) -> bool:
     return known == corpus_fingerprint(documents) and manifest.get("faiss_index") == settings.faiss_index
 
 
+def up_to_date(settings: IndexSettings, model_id: str) -> BuildReport | None:
+    """The report of a build with nothing to do, or None when the corpus or settings changed. Needs no model."""
+    started = time.perf_counter()
+    manifest = read_manifest(settings.index_dir)
+    if manifest is None or not is_current(settings, model_id):
+        return None
+    return BuildReport(documents=len(manifest["documents"]), chunks=manifest["chunk_count"], up_to_date=True,
+                       seconds=time.perf_counter() - started)
+
+
 def _previous_vectors(settings: IndexSettings, model_id: str, rebuild: bool) -> dict[str, np.ndarray]:
     """Vectors of the last build, by text hash, when they were made by the same model."""
     directory = settings.index_dir
@@ -81,12 +91,9 @@ def build(settings: IndexSettings, embedder, *, rebuild: bool = False, force: bo
           progress: bool = True) -> BuildReport:
     """rebuild: start over (another model); force: rewrite the index files even if the corpus is unchanged."""
     started = time.perf_counter()
-    report = BuildReport()
-    if not (rebuild or force) and read_manifest(settings.index_dir) is not None and is_current(settings, embedder.model_id):
-        manifest = read_manifest(settings.index_dir)
-        report.documents, report.chunks = len(manifest["documents"]), manifest["chunk_count"]
-        report.up_to_date, report.seconds = True, time.perf_counter() - started
+    if not (rebuild or force) and (report := up_to_date(settings, embedder.model_id)):
         return report
+    report = BuildReport()
 
     documents, report.errors = read_corpus(settings.corpus_dir)
     if not documents:

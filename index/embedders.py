@@ -48,7 +48,8 @@ class SentenceTransformerEmbedder:
     a BERT mean-pooling model go through the same weights in plain torch (bert_encoder.py), which starts
     in a quarter of the time. Other models use sentence-transformers for both."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64):
+    # batches are padded to their longest text: 16 encodes mixed paragraphs and sentences 3x faster than 64
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 16):
         from . import bert_encoder
 
         self.model_id = model

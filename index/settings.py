@@ -71,6 +71,11 @@ class IndexSettings:
             embedding_languages=env("EMBEDDING_LANGUAGES", "auto").lower(),
         )
 
+    @property
+    def model_id(self) -> str:
+        """The model id an index built with these settings records (what their embedder calls itself)."""
+        return f"openai:{self.embedding_model}" if self.embedding_backend == "openai" else self.embedding_model
+
     def embedder(self):
         from .embedders import OpenAIEmbedder, SentenceTransformerEmbedder
 
