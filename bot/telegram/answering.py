@@ -78,15 +78,23 @@ async def _stream(bot: Bot, s: Services, target: delivery.Target, question: str,
 
 @contextlib.asynccontextmanager
 async def _typing(bot: Bot, target: delivery.Target):
+    """"typing…" while an answer takes longer than TYPING_AFTER_S. A timer, not a task, until then: most
+    offline answers are done before it fires, and a task per answer was a quarter of the event loop's work."""
     async def keep_typing() -> None:
-        await asyncio.sleep(TYPING_AFTER_S)
         while True:
             with contextlib.suppress(TelegramError):
                 await bot.send_chat_action(target.chat_id, ChatAction.TYPING, message_thread_id=target.thread_id)
             await asyncio.sleep(TYPING_EVERY_S)
 
-    task = asyncio.create_task(keep_typing())
+    tasks: list[asyncio.Task] = []
+
+    def start() -> None:
+        tasks.append(asyncio.ensure_future(keep_typing()))
+
+    timer = asyncio.get_running_loop().call_later(TYPING_AFTER_S, start)
     try:
         yield
     finally:
-        task.cancel()
+        timer.cancel()
+        for task in tasks:
+            task.cancel()
