@@ -18,7 +18,7 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
-TYPING_AFTER_S = 0.3          # an answer faster than this needs no "typing…" (and saves a request)
+TYPING_AFTER_S = 1.0          # an answer faster than this needs no "typing…" (and saves a request)
 TYPING_EVERY_S = 4.5          # Telegram shows "typing" for about 5 s per call
 RESUME_WITHIN_S = 600.0       # after a crash, questions younger than this are still worth answering
 
