@@ -206,7 +206,7 @@ async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, 
     async with running_bot(emu, llm_engine, tmp_path):
         alice = emu.user()
         chat = emu.private_chat(alice)
-        scripted_llm.reply(written, chunk_size=3, delay_s=0.15)
+        scripted_llm.reply(written, chunk_size=3, delay_s=0.25)   # ~2 s: drafts, and "typing…" after 1 s
         await emu.asend(chat, alice, BYTEDANCE)
         [answer] = await emu.await_bot_messages(chat)
         drafts = emu.drafts(chat)
