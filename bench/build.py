@@ -180,7 +180,7 @@ def main(quick: bool = False) -> dict:
             say(f"  {name} ({r['base_chunks']} chunks) + 1 article: {r['seconds']['p50']:.2f} s, "
                 f"embedded {r['runs'][-1]['embedded']}, reused {r['runs'][-1]['reused']}")
         if not quick:
-            say("build: model.encode throughput by batch size (the product embeds passages in batches of 64)…")
+            say("build: model.encode throughput by batch size (the product embeds passages in batches of 16)…")
             r = result["batch_sizes"] = batch_sizes(ROOT / "corpus", embedder)
             say("  seed texts/s: " + ", ".join(f"batch {k}: {v:.1f}" for k, v in r["texts_per_s_by_batch_size"].items()))
     finally:
