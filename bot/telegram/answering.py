@@ -49,6 +49,8 @@ async def resume_unanswered(app: Application) -> None:
     post_init; waits until the application runs, so that stopping it waits for these answers too."""
     started = time.time()        # questions from now on are this run's own
     while not app.running:
+        if time.time() - started > 60:       # the application never started: nothing to answer with
+            return
         await asyncio.sleep(0.05)
     s: Services = app.bot_data["services"]
     for q in s.store.unanswered(since=started - RESUME_WITHIN_S, until=started):
