@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 from index.retrieve import Hit, Query, sentence_match
 from index.store import ArticleIndex
 

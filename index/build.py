@@ -46,8 +46,10 @@ def corpus_fingerprint(documents) -> dict[str, dict]:
 def is_current(settings: IndexSettings, model_id: str) -> bool:
     """True when the index on disk was built from exactly the corpus there is now, with this model."""
     manifest = read_manifest(settings.index_dir)
-    if manifest is None:
-        return False
+    return manifest is not None and _describes_corpus(manifest, settings, model_id)
+
+
+def _describes_corpus(manifest: dict, settings: IndexSettings, model_id: str) -> bool:
     check_compatible(manifest, model_id, settings.index_dir)
     documents, _ = read_corpus(settings.corpus_dir)
     known = {slug: {k: v for k, v in meta.items() if k != "chunks"} for slug, meta in manifest["documents"].items()}
@@ -58,7 +60,7 @@ def up_to_date(settings: IndexSettings, model_id: str) -> BuildReport | None:
     """The report of a build with nothing to do, or None when the corpus or settings changed. Needs no model."""
     started = time.perf_counter()
     manifest = read_manifest(settings.index_dir)
-    if manifest is None or not is_current(settings, model_id):
+    if manifest is None or not _describes_corpus(manifest, settings, model_id):
         return None
     return BuildReport(documents=len(manifest["documents"]), chunks=manifest["chunk_count"], up_to_date=True,
                        seconds=time.perf_counter() - started)

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 from telegram import Message, MessageEntity
 
-_MENTIONS = (MessageEntity.MENTION, MessageEntity.TEXT_MENTION)
-
-
 def is_reply_to_bot(message: Message, bot_id: int) -> bool:
     """A real reply to one of the bot's messages (in forum topics, a plain message "replies" to the topic's
     creation message, which never counts)."""

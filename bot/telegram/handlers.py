@@ -12,6 +12,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index.errors import UserFacingError
 
+from .. import messages
 from . import delivery, i18n, render
 from .addressing import addressed_question, is_reply_to_bot
 from .answering import respond
@@ -59,7 +60,7 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = _command_argument(update.effective_message)
     if not question:
         language = _ui_language(update, context)
-        await _reply(update, context, "ask_usage", example=i18n.say("examples", language).split("\n")[0])
+        await _reply(update, context, "ask_usage", example=messages.text("examples", language).split("\n")[0])
         return
     await ask(update, context, question)
 
@@ -93,7 +94,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = _ui_language(update, context)
     titles = "\n".join(f"• {d['title']}" for d in services(context).engine.index.documents.values())
-    await _reply(update, context, "start", titles=titles, examples=i18n.say("examples", language))
+    await _reply(update, context, "start", titles=titles, examples=messages.text("examples", language))
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -102,9 +103,9 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cmd_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = _ui_language(update, context)
-    lines = [i18n.say("sources_list", language)]
+    lines = [messages.text("sources_list", language)]
     for doc in services(context).engine.index.documents.values():
-        lines.append("• " + i18n.say("article_line", language, title=doc["title"], passages=doc.get("chunks", 0)))
+        lines.append("• " + messages.text("article_line", language, title=doc["title"], passages=doc.get("chunks", 0)))
         if doc.get("source"):
             lines.append(f"  {doc['source']}")
     await _send_text(update, context, "\n".join(lines))
@@ -139,14 +140,14 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     s = services(context)
     stats = s.store.stats()
     language = _ui_language(update, context)
-    text = i18n.say("stats", language, questions=stats.questions, answered=stats.answered, refused=stats.refused,
+    text = messages.text("stats", language, questions=stats.questions, answered=stats.answered, refused=stats.refused,
                     up=stats.feedback_up, down=stats.feedback_down,
                     **{k: f"{v:.0f}" for k, v in stats.latency_ms.items()})
     llm = s.engine.llm
-    text += "\n" + (i18n.say("stats_llm", language, model=s.settings.llm.model, circuit=llm.breaker.describe())
-                    if llm else i18n.say("stats_offline", language))
+    text += "\n" + (messages.text("stats_llm", language, model=s.settings.llm.model, circuit=llm.breaker.describe())
+                    if llm else messages.text("stats_offline", language))
     index = s.engine.index
-    text += "\n" + i18n.say("stats_index", language, articles=len(index.documents), passages=len(index.chunks),
+    text += "\n" + messages.text("stats_index", language, articles=len(index.documents), passages=len(index.chunks),
                             model=index.manifest["embedding"]["model"])
     await _send_text(update, context, text)
 
@@ -165,11 +166,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     store = services(context).store
     if kind == "f":
         recorded = store.record_feedback(answer_id, query.from_user.id, 1 if value > 0 else -1)
-        await query.answer(i18n.say("feedback_thanks" if recorded else "answer_missing", language))
+        await query.answer(messages.text("feedback_thanks" if recorded else "answer_missing", language))
         return
     citation = store.citation(answer_id, value) if kind == "p" else None
     if citation is None or query.message is None:
-        await query.answer(i18n.say("passage_missing", language), show_alert=True)
+        await query.answer(messages.text("passage_missing", language), show_alert=True)
         return
     await query.answer()
     answer_message = query.message
@@ -207,7 +208,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("update from chat %d outside the allowlist", chat.id)
     language = _ui_language(update, context)
     if update.callback_query:
-        await update.callback_query.answer(i18n.say("not_allowed", language), show_alert=True)
+        await update.callback_query.answer(messages.text("not_allowed", language), show_alert=True)
     elif update.effective_message and _spoken_to(update, context):
         await _reply(update, context, "not_allowed")
     raise ApplicationHandlerStop
@@ -219,7 +220,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     with contextlib.suppress(Exception):     # the error reply is best effort: never an error loop
         if update.callback_query:
-            await update.callback_query.answer(i18n.say("error", _ui_language(update, context)), show_alert=True)
+            await update.callback_query.answer(messages.text("error", _ui_language(update, context)), show_alert=True)
         elif update.effective_message and _spoken_to(update, context):
             await _reply(update, context, "error")
 
@@ -267,7 +268,7 @@ def _ui_language(update: Update, context) -> str:
 
 
 async def _reply(update: Update, context, key: str, **values) -> None:
-    await _send_text(update, context, i18n.say(key, _ui_language(update, context), **values))
+    await _send_text(update, context, messages.text(key, _ui_language(update, context), **values))
 
 
 async def _send_text(update: Update, context, text: str) -> None:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from index.text import language_of
 
-from .. import messages
-
 LANGUAGES = ("zh", "en")
 
 
@@ -16,7 +14,3 @@ def pick(chat_language: str | None = None, question: str = "", user_language_cod
     if user_language_code:
         return "zh" if user_language_code.lower().startswith("zh") else "en"
     return "zh"      # the articles are Chinese; an unknown user most likely reads it
-
-
-def say(key: str, language: str, **values) -> str:
-    return messages.text(key, language, **values)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-import threading
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 
