@@ -41,7 +41,7 @@ def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_tr
     picks = []
     for position, hit in enumerate(hits[:PASSAGES_CONSIDERED]):
         for row in index.sentences.rows_of(hit.row):
-            coverage = sentence_match(index.keyword, query.terms, index.sentences.tokens(row))
+            coverage = sentence_match(query.concepts, index.sentences.tokens(row), index.sentences.texts[row])
             similarity = float(index.sentences.vectors[row] @ query.vector) if query.vector is not None else 0.0
             sentence = _LIST_MARK.sub("", index.sentences.texts[row]).strip()
             score = (coverage + dense_trust * 0.5 * max(similarity, 0.0)

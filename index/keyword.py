@@ -3,16 +3,41 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from .glossary import EQUIVALENTS
-from .tokenize import tokenize
+from .tokenize import tokenize, words
 
 K1, B = 1.2, 0.75
 EQUIVALENT_WEIGHT = 0.7   # a glossary equivalent counts a little less than the word the user typed
+MORPHEME_CREDIT = 0.5     # an unknown word whose characters a sentence has is half found
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One word of a question as the corpus sees it."""
+    word: str
+    spellings: frozenset[str]   # the word and its glossary equivalents: finding any finds the word
+    parts: tuple[str, ...]      # sub-words of a compound, each finding a share of it
+    mass: float                 # how specific it is: IDF of its commonest spelling the corpus uses
+    in_corpus: float            # 1 when some article uses one of its spellings, else the share of its parts used
+
+    def found_in(self, tokens: frozenset[str], text: str = "") -> float:
+        """1 when a spelling is in tokens, else the share of the compound's parts that are. Given the text
+        the tokens came from, a Chinese word no article uses gets a little credit for each of its characters
+        the text has: a paraphrase often keeps a morpheme (贩毒 → 毒品, 值钱 → 价值, 违规 → 法规)."""
+        if not self.spellings.isdisjoint(tokens):
+            return 1.0
+        found = sum(p in tokens for p in self.parts) / len(self.parts) if self.parts else 0.0
+        if text and not found and not self.in_corpus:
+            hanzi = [ch for ch in self.word if "\u3400" <= ch <= "\u9fff"]
+            if hanzi:
+                found = MORPHEME_CREDIT * sum(ch in text for ch in hanzi) / len(hanzi)
+        return found
 
 
 class KeywordIndex:
@@ -58,6 +83,20 @@ class KeywordIndex:
                 for eq in EQUIVALENTS.get(token, ()):
                     add(eq, base * EQUIVALENT_WEIGHT)
         return weights
+
+    def concepts(self, text: str, judge_unknown: bool = True) -> list[Concept]:
+        """The words of a question, each weighed once however many spellings or sub-words it has.
+        A word no article uses is as specific as the rarest word — when the question is in the articles'
+        language. In another language an untranslatable word says nothing either way, so it weighs 0."""
+        found = []
+        for word, parts in words(text):
+            spellings = frozenset((word, *EQUIVALENTS.get(word, ())))
+            # the most common spelling: a concept is as specific as all its spellings together
+            used = [self.idf[self.vocab[s]] for s in spellings if s in self.vocab]
+            mass = float(min(used)) if used else self.max_idf if judge_unknown else 0.0
+            in_corpus = 1.0 if used else sum(p in self.vocab for p in parts) / len(parts) if parts else 0.0
+            found.append(Concept(word, spellings, parts, mass, in_corpus))
+        return found
 
     def idf_of(self, term: str) -> float:
         """IDF of a term; a term the corpus never uses is as specific as the rarest one."""

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
-from .glossary import EQUIVALENTS
 from .dense import search as dense_search
+from .keyword import Concept
 from .store import ArticleIndex
 from .text import language_of
 
 CANDIDATES = 50
 RERANK = 20              # fused hits re-scored by their best sentence
-SENTENCE_WEIGHT = 0.5
+SENTENCE_WEIGHT = 0.6
 # an English-only model still ranks Chinese text a little better than chance: enough to break ties
 UNKNOWN_LANGUAGE_TRUST = 0.1
 
@@ -45,7 +45,8 @@ class Query:
     text: str
     context: str = ""                       # the earlier question in a follow-up
     vector: np.ndarray | None = None        # unit query embedding
-    terms: dict[str, float] = field(default_factory=dict)   # weighted keyword terms
+    terms: dict[str, float] = field(default_factory=dict)   # weighted keyword terms, for BM25
+    concepts: list[Concept] = field(default_factory=list)  # the question's words, for measuring coverage
     signals: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -66,6 +67,7 @@ class HybridRetriever:
         query.vector = vector
         query.timings["embed"] = (time.perf_counter() - t) * 1000
         query.terms = self.index.keyword.term_weights(text, context)
+        query.concepts = self.index.keyword.concepts(text, judge_unknown=language_of(text) in self.corpus_languages)
         return query
 
     def search(self, query: Query, k: int = 5) -> list[Hit]:
@@ -90,7 +92,7 @@ class HybridRetriever:
 
     def _fuse(self, query: Query, dense_scores: dict[int, float], keyword_scores: dict[int, float]) -> list[Hit]:
         w_dense = self.dense_trust(query.text) if dense_scores else 0.0
-        w_keyword = keyword_coverage(self.index.keyword, query.terms) if keyword_scores else 0.0
+        w_keyword = keyword_coverage(query.concepts) if keyword_scores else 0.0
         if self.mode == "dense":
             w_dense, w_keyword = 1.0, 0.0
         elif self.mode == "keyword":
@@ -119,9 +121,11 @@ class HybridRetriever:
         if self.mode != "hybrid" or not hits:
             return hits
         reranked = []
+        sentences = self.index.sentences
         for hit in hits:
-            best = max((sentence_match(self.index.keyword, query.terms, self.index.sentences.tokens(r))
-                        for r in self.index.sentences.rows_of(hit.row)), default=0.0)
+            # whole words only: morpheme credit (see Concept.found_in) helps judge an answer, not rank passages
+            best = max((sentence_match(query.concepts, sentences.tokens(r)) for r in sentences.rows_of(hit.row)),
+                       default=0.0)
             reranked.append(Hit(hit.row, hit.chunk, hit.score * (1 - SENTENCE_WEIGHT + SENTENCE_WEIGHT * best),
                                 hit.dense, hit.keyword, hit.found_by))
         reranked.sort(key=lambda h: (-h.score, h.row))
@@ -149,25 +153,14 @@ def dense_text(text: str, context: str) -> str:
     return f"{text} {context}".strip() if context else text
 
 
-def sentence_match(keyword, terms: dict[str, float], tokens: frozenset[str]) -> float:
-    """0..1: IDF- and weight-weighted share of the query's typed words (or their equivalents) a sentence holds."""
-    total = found = 0.0
-    for term, weight in terms.items():
-        if weight < 1.0:
-            continue
-        mass = keyword.idf_of(term)
-        total += mass
-        if term in tokens or any(eq in tokens for eq in EQUIVALENTS.get(term, ())):
-            found += mass
-    return found / total if total else 0.0
+def sentence_match(concepts: list[Concept], tokens: frozenset[str], text: str = "") -> float:
+    """0..1: the specificity-weighted share of the question's words a sentence holds, in any spelling
+    (and, given the sentence's text, in shared characters: Concept.found_in)."""
+    total = sum(c.mass for c in concepts)
+    return sum(c.mass * c.found_in(tokens, text) for c in concepts) / total if total else 0.0
 
 
-def keyword_coverage(keyword, terms: dict[str, float]) -> float:
-    """0..1: share of the query's IDF mass (typed words) that the corpus uses, itself or as a glossary equivalent."""
-    typed = [t for t, w in terms.items() if w >= 1.0]
-    total = sum(keyword.idf_of(t) for t in typed)
-    if total == 0:
-        return 0.0
-    found = sum(keyword.idf_of(t) for t in typed
-                if t in keyword.vocab or any(eq in keyword.vocab for eq in EQUIVALENTS.get(t, ())))
-    return found / total
+def keyword_coverage(concepts: list[Concept]) -> float:
+    """0..1: the specificity-weighted share of the question's words that the articles use in any spelling."""
+    total = sum(c.mass for c in concepts)
+    return sum(c.mass * c.in_corpus for c in concepts) / total if total else 0.0

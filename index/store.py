@@ -21,7 +21,7 @@ from .keyword import KeywordIndex
 from .text import split_sentences
 from .tokenize import tokenize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: fewer keyword tokens (lone Latin letters, colloquial question words dropped)
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest_sha256"
 CHUNKS = "chunks.jsonl"

@@ -16,7 +16,7 @@ _ready = False
 STOPWORDS = frozenset("""
 的 了 是 在 和 与 及 或 有 也 都 就 而 被 把 对 从 为 以 于 其 这 那 这个 那个 这些 那些 这种 一个 一种 一张 一名 一位 一台 之 等 中 上 下 里
 吗 呢 吧 啊 呀 么 嘛 多少 数量 什么 怎么 怎样 如何 为什么 为何 哪 哪些 哪个 哪里 哪儿 谁 几 多 是否 是不是 有没有 能 能否 会 可以 可能 请问 请 告诉 我 你 他 她 它 我们 你们 他们
-文章 提到 说 讲 随着 已 已经 成为 成了 一般 通常 一直 曾经 正在 将 将会 能够 这样 那样 哪家 哪种 哪国 第几 大概 大约 左右 多大 几个 认为 根据 关于 通过 之后 以后 之前 目前 现在 还 又 再 很 非常 更 最 所 因为 所以 但 但是 如果 虽然 然而 并 且 另外 另有
+啥 咋 为啥 咋样 干啥 哪去 哪儿去 后来 文中 自己 比 大 文章 提到 说 讲 随着 已 已经 成为 成了 一般 通常 一直 曾经 正在 将 将会 能够 这样 那样 哪家 哪种 哪国 第几 大概 大约 左右 多大 几个 认为 根据 关于 通过 之后 以后 之前 目前 现在 还 又 再 很 非常 更 最 所 因为 所以 但 但是 如果 虽然 然而 并 且 另外 另有
 the a an of to in on at for by with from as is are was were be been being do does did has have had what which who whom whose when where why how
 this that these those it its they them their he she his her we our you your i me my about into than then there here can could would should will shall may might
 article say says said tell according not no yes any some much many more most other also just only very so if or and but
@@ -63,13 +63,32 @@ def _phrase_tokens(text: str) -> tuple[str, list[str]]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Content tokens of text, in order; stopwords and punctuation dropped."""
+    """Content tokens of text, in order; stopwords and punctuation dropped. A long word comes with its
+    sub-words (数据中心 → 数据, 中心, 数据中心) so a search finds it either way."""
     _ensure_jieba()
     import jieba
 
     text, tokens = _phrase_tokens(normalize(text))
-    for token in jieba.cut_for_search(text):
-        token = token.strip()
-        if token and token not in STOPWORDS and _WORD.search(token):
-            tokens.append(token)
+    tokens += [t for t in (t.strip() for t in jieba.cut_for_search(text)) if _is_content(t)]
     return tokens
+
+
+def words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Content words of text, each once, with its sub-words: 大批量 → (大批量, (大批, 批量)).
+    Measuring how much of a question a passage holds counts words, not the sub-words search adds."""
+    _ensure_jieba()
+    import jieba
+
+    text, phrases = _phrase_tokens(normalize(text))
+    found = [(phrase, ()) for phrase in phrases]
+    for word in (w.strip() for w in jieba.cut(text)):
+        if _is_content(word):
+            parts = tuple(t for t in jieba.cut_for_search(word) if t != word and _is_content(t))
+            found.append((word, parts))
+    return list(dict.fromkeys(found))
+
+
+def _is_content(token: str) -> bool:
+    """Not a stopword, not punctuation, not a lone Latin letter (the s of "Huawei's")."""
+    return (bool(token) and token not in STOPWORDS and bool(_WORD.search(token))
+            and not (len(token) == 1 and token.isascii() and token.isalpha()))
