@@ -1,6 +1,5 @@
 """kill -9 while the bot writes to SQLite: after every restart, each write the process reported committed is
 there, whole, and the database passes PRAGMA integrity_check. The writer is a real process using the bot's Store."""
-import os
 import random
 import signal
 import sqlite3
@@ -18,18 +17,20 @@ KILLS = 8
 
 def run_and_kill(db: Path, first: int, rng: random.Random) -> list[list[str]]:
     """Start a writer, let it report a random number of writes, SIGKILL it a random moment later."""
-    child = subprocess.Popen([sys.executable, str(WRITER), str(db), str(first), str(rng.randrange(1 << 30))],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
-    try:
-        for _ in range(rng.randrange(4, 120)):
-            line = child.stdout.readline()
-            assert line, f"the writer died by itself: {child.stderr.read()}"
-            lines.append(line)
-        time.sleep(rng.uniform(0, 0.03))         # it keeps writing: the kill lands mid-transaction, or between
-    finally:
-        child.send_signal(signal.SIGKILL)
-        rest, errors = child.communicate(timeout=30)
+    with subprocess.Popen([sys.executable, str(WRITER), str(db), str(first), str(rng.randrange(1 << 30))],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        try:
+            for _ in range(rng.randrange(4, 120)):
+                line = child.stdout.readline()
+                assert line, f"the writer died by itself: {child.stderr.read()}"
+                lines.append(line)
+            time.sleep(rng.uniform(0, 0.03))     # it keeps writing: the kill lands mid-transaction, or between
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        # not communicate(): it reads the raw pipe and would skip what readline() already buffered
+        rest, errors = child.stdout.read(), child.stderr.read()
     assert child.returncode == -signal.SIGKILL and "Traceback" not in errors, errors
     lines += rest.splitlines(keepends=True)
     return [line.split() for line in lines if line.endswith("\n")]   # a line cut by the kill was never reported
