@@ -12,14 +12,14 @@ from collections.abc import Iterator
 
 from index.build import BuildReport, build
 from index.loader import open_index
-from index.retrieve import Hit, HybridRetriever, Query
+from index.retrieve import Hit, HybridRetriever
 from index.store import ArticleIndex
 from index.text import clean, language_of
 
-from . import messages
+from . import kinds, messages
 from .answer import Answer, Retrieved, Turn, cite
-from .extractive import Pick, choose, score_sentences
-from .refusal import nearest_passages, refusal_reason
+from .extractive import choose, score_sentences
+from .refusal import certain, nearest_passages, refusal_reason
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,8 @@ class Engine:
         retriever = self.retriever
         query = retriever.prepare(text, context=previous.question if previous else "")
         hits = retriever.search(query, self.settings.passages)
-        picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(text))
-        offline = self._compose(question, query, hits, picks, language, note, retriever, started)
-        if self.llm is None or offline.refused:
+        offline = self._compose(question, query, hits, language, note, retriever, started)
+        if self.llm is None or (offline.refused and certain(query.signals["refusal"])):
             yield offline
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started)
@@ -113,24 +112,24 @@ class Engine:
         query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
         query.timings["embed"] = embed_ms
         hits = retriever.search(query, self.settings.passages)
-        picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(text))
-        return self._compose(question, query, hits, picks, language, note, retriever, started)
+        return self._compose(question, query, hits, language, note, retriever, started)
 
-    def _refuse(self, query: Query, picks: list[Pick], retriever: HybridRetriever) -> bool:
-        best = max((p.coverage for p in picks), default=0.0)
-        reason = refusal_reason(query.text, choose(picks, query.text), best, retriever.index.keyword)
-        query.signals.update(best_sentence_coverage=best, refusal=reason)
-        return bool(reason)
-
-    def _compose(self, question, query, hits, picks, language, note, retriever, started) -> Answer:
+    def _compose(self, question, query, hits, language, note, retriever, started) -> Answer:
+        """Quote the sentences that answer, or refuse and list the nearest passages."""
         t = time.perf_counter()
-        refused = self._refuse(query, picks, retriever)
+        kind = kinds.asked_in(query.text, query.context)
+        picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(query.text), kind)
+        chosen = choose(picks, kind)
+        best = max((p.coverage for p in picks), default=0.0)
+        reason = refusal_reason(query, kind, chosen, best, retriever.index.keyword)
+        query.signals.update(best_sentence_coverage=best, refusal=reason)
+        refused = bool(reason)
         if refused:
             body, citations = nearest_passages(hits, language)
         else:
             numbers: dict[int, int] = {}       # hit position -> citation number, in order of first use
             parts = []
-            for pick in choose(picks, query.text):
+            for pick in chosen:
                 n = numbers.setdefault(pick.hit_index, len(numbers) + 1)
                 parts.append(f"{pick.sentence}[{n}]")
             citations = tuple(cite(n, hits[pos]) for pos, n in numbers.items())

@@ -2,7 +2,8 @@
 
 Sentences are scored on (1) how much of the question they hold — IDF-weighted typed words or their
 glossary equivalents, (2) their embedding similarity to the question when the model reads the
-language, (3) whether they carry a number when the question asks for one, (4) the rank of their passage.
+language, (3) whether they give the kind of answer asked (a count, a sum, a year: bot/kinds.py),
+(4) the rank of their passage.
 """
 from __future__ import annotations
 
@@ -12,18 +13,14 @@ from dataclasses import dataclass
 from index.retrieve import Hit, Query, sentence_match
 from index.store import ArticleIndex
 
+from . import kinds
+
 PASSAGES_CONSIDERED = 3
 MAX_ANSWER_CHARS = 160      # a second sentence is added only while the answer stays short
 SECOND_SENTENCE_RATIO = 0.6
-NUMBERED_LEAD_RATIO = 0.6
-NUMBER_BONUS = 0.3          # a question asking how many is answered by a sentence with a number
+KIND_LEAD_RATIO = 0.6
+KIND_BONUS = 0.3            # for a sentence giving the kind of answer asked: a count for how many, a sum for how much
 
-ASKS_NUMBER = re.compile(r"多少|第几|几[个位岁家台颗次种]|有几|多久|多长时间|哪年|哪一年|多大|年纪|年龄|"
-                         r"how (many|much|long|old)|(what|which) year|\bwhen\b", re.IGNORECASE)
-HAS_NUMBER = re.compile(r"(?<![A-Za-z\d])\d|[一二两三四五六七八九十百千万亿]+[万亿千百]|第[一二三四五六七八九十]|[二两三四五六七八九十]+[年个位家台颗]"
-                        r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|"
-                        r"eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|million|billion|dozen)s?\b",
-                        re.IGNORECASE)
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
@@ -36,8 +33,8 @@ class Pick:
     similarity: float  # cosine to the question embedding
 
 
-def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_trust: float) -> list[Pick]:
-    asks_number = bool(ASKS_NUMBER.search(query.text))
+def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_trust: float,
+                    kind: str | None) -> list[Pick]:
     picks = []
     for position, hit in enumerate(hits[:PASSAGES_CONSIDERED]):
         for row in index.sentences.rows_of(hit.row):
@@ -45,23 +42,24 @@ def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_tr
             similarity = float(index.sentences.vectors[row] @ query.vector) if query.vector is not None else 0.0
             sentence = _LIST_MARK.sub("", index.sentences.texts[row]).strip()
             score = (coverage + dense_trust * 0.5 * max(similarity, 0.0)
-                     + (NUMBER_BONUS if asks_number and HAS_NUMBER.search(sentence) else 0.0)
+                     + (KIND_BONUS if kind and kinds.gives(sentence, kind) else 0.0)
                      - 0.05 * position)
             picks.append(Pick(position, sentence, score, coverage, similarity))
     picks.sort(key=lambda p: -p.score)
     return picks
 
 
-def choose(picks: list[Pick], question: str) -> list[Pick]:
+def choose(picks: list[Pick], kind: str | None) -> list[Pick]:
     """The best sentence, and a runner-up when it is nearly as good and the answer stays short.
-    A question asking how many is led by the best sentence that has a number, if it is close enough."""
+    A question asking for a kind of answer (how many, how much, when) is led by the best sentence
+    that gives one, if it is close enough."""
     if not picks:
         return []
-    if ASKS_NUMBER.search(question):
-        numbered = [p for p in picks if HAS_NUMBER.search(p.sentence) and p.score >= NUMBERED_LEAD_RATIO * picks[0].score
-                    and p.coverage >= 0.5 * picks[0].coverage]
-        if numbered:
-            picks = numbered[:1] + [p for p in picks if p is not numbered[0]]
+    if kind:
+        giving = [p for p in picks if kinds.gives(p.sentence, kind) and p.score >= KIND_LEAD_RATIO * picks[0].score
+                  and p.coverage >= 0.5 * picks[0].coverage]
+        if giving:
+            picks = giving[:1] + [p for p in picks if p is not giving[0]]
     chosen = [picks[0]]
     for pick in picks[1:3]:
         if (pick.score >= SECOND_SENTENCE_RATIO * picks[0].score and pick.sentence != picks[0].sentence

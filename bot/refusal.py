@@ -4,26 +4,28 @@ score as low as unanswerable questions that reuse the article's words), so the d
 - nothing matches: the best sentence holds under a fifth of the question's words;
 - an unknown name: the question names a company, person, product code or year that no article mentions
   (AMD, 台积电, MI300, 2030) — the articles can't be about it;
-- a missing quantity: the question asks how many / when / how old, and the best sentence has no number;
-- a missing name: the question asks who / what someone is called, and no chosen sentence names anyone.
+- a missing kind of answer: the question asks how many / how much / when / how old, and the best sentence
+  gives no such thing (bot/kinds.py: "15年" answers how long, not how many data centers);
+- a missing name: the question asks who / what someone is called, and no chosen sentence names anyone;
+- only names match: the chosen sentences share nothing with the question but the names of people or places.
 """
 from __future__ import annotations
 
 import re
 
-from index.glossary import EQUIVALENTS
-from index.keyword import KeywordIndex
+from index.glossary import NAMES, TERMS, equivalents
+from index.keyword import Concept, KeywordIndex
+from index.retrieve import Query
 from index.tokenize import STOPWORDS, normalize, tokenize
 
-from . import messages
+from . import kinds, messages
 from .answer import Citation, cite
-from .extractive import ASKS_NUMBER, HAS_NUMBER, Pick
-
-ASKS_YEAR = re.compile(r"哪年|哪一年|何时|什么时候|(what|which) year|\bwhen\b", re.IGNORECASE)
-HAS_YEAR = re.compile(r"(?<!\d)(1[89]|20)\d\d(?!\d)|\d+年|去年|今年|明年|前年")
+from .extractive import Pick
 
 MIN_COVERAGE = 0.2
-_NAME_TAGS = {"nr", "nrt", "nt", "nz", "eng"}
+_NAME_TAGS = {"nr", "nrt", "nt", "nz", "eng"}    # not ns: jieba tags 回国 and 外国 as places
+NAME_SPELLINGS = frozenset(spelling for group in NAMES for spelling in group)
+TERM_SPELLINGS = frozenset(spelling for group in TERMS for spelling in group)   # GPU looks like a name; it isn't
 _ASKS_NAME = re.compile(r"叫什么|名字|姓名|\bname\b", re.IGNORECASE)
 _HAS_PERSON = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -31,11 +33,11 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _NAME_LIKE = re.compile(r"^(?=.*\d)[A-Za-z0-9.-]{2,}$|^[A-Z]{2,6}$|^[A-Z][a-z]+$")
 
 
-def unknown_names(question: str, keyword: KeywordIndex) -> list[str]:
-    """Names and codes in the question that no article uses, in any glossary spelling."""
+def question_names(question: str) -> list[str]:
+    """Names and codes in the question (people, places, organisations, products), normalised."""
     import jieba.posseg
 
-    unknown = []
+    names = []
     for position, pair in enumerate(jieba.posseg.cut(question.strip())):
         word, tag = normalize(pair.word.strip()), pair.flag
         if not word or tag not in _NAME_TAGS:
@@ -43,32 +45,58 @@ def unknown_names(question: str, keyword: KeywordIndex) -> list[str]:
         if tag == "eng" and (word in STOPWORDS or not _NAME_LIKE.match(pair.word.strip())
                              or (position == 0 and pair.word.istitle())):
             continue   # ordinary English words (and a capitalised first word) are not names
+        names.append(word)
+    return names
+
+
+def unknown_names(question: str, names: list[str], keyword: KeywordIndex) -> list[str]:
+    """The question's names and codes, and years, that no article uses in any glossary spelling."""
+    unknown = []
+    for word in names:
         parts = [p for p in tokenize(word) if p != word and len(p) > 1]
-        if _known(word, keyword) or (parts and all(_known(p, keyword) for p in parts)):
-            continue
-        unknown.append(word)
+        if not (_known(word, keyword) or (parts and all(_known(p, keyword) for p in parts))):
+            unknown.append(word)
     unknown += [y for y in _YEAR.findall(question) if y not in keyword.vocab]
     return unknown
 
 
+def only_names_match(names: list[str], concepts: list[Concept], chosen: list[Pick]) -> bool:
+    """The chosen sentences share nothing with the question but names: 上海明天的天气 is not answered by a
+    sentence about a flight to Shanghai."""
+    tokens = frozenset(t for pick in chosen for t in tokenize(pick.sentence))
+    matched = [c for c in concepts if c.found_in(tokens) == 1.0]
+    names_here = (set(names) | NAME_SPELLINGS) - TERM_SPELLINGS
+    return bool(matched) and all(not c.spellings.isdisjoint(names_here) for c in matched)
+
+
 def _known(word: str, keyword: KeywordIndex) -> bool:
-    return word in keyword.vocab or any(eq in keyword.vocab for eq in EQUIVALENTS.get(word, ()))
+    return word in keyword.vocab or any(eq in keyword.vocab for eq in equivalents(word))
 
 
-def refusal_reason(question: str, chosen: list[Pick], best_coverage: float, keyword: KeywordIndex) -> str:
-    """Why the articles don't answer the question, or "" when they do."""
+def refusal_reason(query: Query, kind: str | None, chosen: list[Pick], best_coverage: float,
+                   keyword: KeywordIndex) -> str:
+    """Why the articles don't answer the question, or "" when they do. kind: what the question asks for."""
     if not chosen or best_coverage < MIN_COVERAGE:
         return "nothing matches"
-    names = unknown_names(question, keyword)
-    if names:
-        return "unknown name: " + ", ".join(names)
-    if ASKS_YEAR.search(question) and not HAS_YEAR.search(chosen[0].sentence):
-        return "no year in the evidence"
-    if ASKS_NUMBER.search(question) and not HAS_NUMBER.search(chosen[0].sentence):
-        return "no number in the evidence"
-    if _ASKS_NAME.search(question) and not any(_HAS_PERSON.search(p.sentence) for p in chosen):
+    names = question_names(query.text)
+    unknown = unknown_names(query.text, names, keyword)
+    if unknown:
+        return "unknown name: " + ", ".join(unknown)
+    if not kinds.gives(chosen[0].sentence, kind):
+        return f"no {kind} in the evidence"
+    # "那华为呢？" is all names by design: what it asks comes from the earlier question
+    elliptical = kinds.is_elliptical(query.text, query.context)
+    if kind is None and not elliptical and only_names_match(names, query.concepts, chosen):
+        return "only names match"
+    if _ASKS_NAME.search(query.text) and not any(_HAS_PERSON.search(p.sentence) for p in chosen):
         return "no name in the evidence"
     return ""
+
+
+def certain(reason: str) -> bool:
+    """No passage can answer: nothing matches, or the question names what no article mentions. The other
+    reasons judge the sentences the offline answerer would quote; an LLM reads whole passages, and decides."""
+    return reason.startswith(("nothing matches", "unknown name"))
 
 
 def nearest_passages(hits, language: str, count: int = 3) -> tuple[str, tuple[Citation, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.glossary import EQUIVALENTS
+from index.glossary import equivalents
 from index.text import split_sentences
 from index.tokenize import tokenize
 
@@ -42,7 +42,7 @@ def support(sentence: str, passage_tokens: set[str], passage_numbers: set[float]
     numbers = numbers_in(sentence)
     if numbers and not numbers <= passage_numbers:
         return 0.0
-    found = sum(1 for t in tokens if t in passage_tokens or any(e in passage_tokens for e in EQUIVALENTS.get(t, ())))
+    found = sum(1 for t in tokens if t in passage_tokens or any(e in passage_tokens for e in equivalents(t)))
     return found / len(tokens)
 
 

@@ -65,7 +65,7 @@ TERMS: list[tuple[str, ...]] = [
     ("ban", "banned", "bans", "禁令", "禁止", "遭禁"),
     ("sanction", "sanctions", "sanctioned", "制裁", "封锁"),
     ("rent", "rental", "renting", "lease", "leasing", "租赁", "租用"),
-    ("buy", "purchase", "purchasing", "购买", "采购"),
+    ("buy", "bought", "purchase", "purchasing", "购买", "采购"),
     ("customer", "customers", "client", "客户"),
     ("rule", "rules", "regulation", "regulations", "规则", "新规", "法规"),
     ("loophole", "loopholes", "漏洞", "空子"),
@@ -93,7 +93,6 @@ TERMS: list[tuple[str, ...]] = [
     ("company", "companies", "firm", "firms", "公司", "企业"),
     ("intermediary", "intermediaries", "middleman", "middlemen", "中间商"),
     ("subsidiary", "subsidiaries", "子公司"),
-    ("year", "years", "年"),
     ("million", "百万"),
     ("largest", "biggest", "最大"),
     ("second", "第二", "第二大"),
@@ -101,10 +100,21 @@ TERMS: list[tuple[str, ...]] = [
 ]
 
 GROUPS = NAMES + TERMS
-EQUIVALENTS: dict[str, tuple[str, ...]] = {}
+_EQUIVALENTS: dict[str, tuple[str, ...]] = {}
 for group in GROUPS:
     for term in group:
-        EQUIVALENTS[term] = tuple(t for t in group if t != term)
+        _EQUIVALENTS[term] = tuple(t for t in group if t != term)
+_SUFFIXES = ("ing", "ed", "es", "s", "d")
+
+
+def equivalents(term: str) -> tuple[str, ...]:
+    """Other spellings of a term; an English word is also looked up without its inflection (rented → rent)."""
+    found = _EQUIVALENTS.get(term)
+    if found is not None or not term.isascii():
+        return found or ()
+    stems = (term[: -len(suffix)] for suffix in _SUFFIXES if term.endswith(suffix) and len(term) > len(suffix) + 2)
+    stem = next((s for s in stems if s in _EQUIVALENTS), None)
+    return (stem, *_EQUIVALENTS[stem]) if stem else ()
 
 # English phrases of more than one word, longest first, matched before single words.
 PHRASES = sorted((t for g in GROUPS for t in g if t.isascii() and not t.isalnum()), key=len, reverse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from .glossary import EQUIVALENTS
+from .glossary import equivalents
 from .tokenize import tokenize, words
 
 K1, B = 1.2, 0.75
@@ -80,7 +80,7 @@ class KeywordIndex:
         for source, base in ((text, 1.0), (context, context_weight)):
             for token in tokenize(source) if source else []:
                 add(token, base)
-                for eq in EQUIVALENTS.get(token, ()):
+                for eq in equivalents(token):
                     add(eq, base * EQUIVALENT_WEIGHT)
         return weights
 
@@ -90,7 +90,7 @@ class KeywordIndex:
         language. In another language an untranslatable word says nothing either way, so it weighs 0."""
         found = []
         for word, parts in words(text):
-            spellings = frozenset((word, *EQUIVALENTS.get(word, ())))
+            spellings = frozenset((word, *equivalents(word)))
             # the most common spelling: a concept is as specific as all its spellings together
             used = [self.idf[self.vocab[s]] for s in spellings if s in self.vocab]
             mass = float(min(used)) if used else self.max_idf if judge_unknown else 0.0

@@ -18,10 +18,17 @@ def test_bytedance_gpu_count_is_answered_with_a_citation(engine):
 
 
 def test_follow_up_retrieves_huawei(engine):
-    first = engine.answer("字节跳动在中国有多少GPU？")
+    first = engine.answer("字节跳动是怎么绕过出口禁令的？")
     follow = engine.answer("那华为呢？", previous=Turn(first.question, first.text))
     assert "华为" in follow.text and not follow.refused
     assert "华为" in follow.retrieved[0].text
+
+
+def test_an_elliptical_follow_up_asks_what_the_earlier_question_asked(engine):
+    first = engine.answer("字节跳动在中国有多少GPU？")
+    follow = engine.answer("那华为呢？", previous=Turn(first.question, first.text))
+    # the article never says how many GPUs Huawei has: refuse, and point at the Huawei passages
+    assert follow.refused and any("华为" in c.section for c in follow.citations)
 
 
 def test_unanswerable_question_is_refused_with_nearest_passages(engine):
@@ -60,3 +67,17 @@ def test_answer_many_matches_single_answers(engine):
     batch = engine.answer_many([(q, None) for q in questions])
     single = [engine.answer(q) for q in questions]
     assert [a.text for a in batch] == [a.text for a in single]
+
+
+@pytest.mark.parametrize("question", [
+    "字节跳动在马来西亚建了几个自己的数据中心？",   # the only number nearby is "15年"
+    "上海明天的天气怎么样？",                       # only the name Shanghai matches
+    "一张H20显卡在国内卖多少钱？",                  # counts of H20s, but no price
+])
+def test_evidence_of_the_wrong_kind_is_refused(engine, question):
+    assert engine.answer(question).refused
+
+
+def test_a_count_question_is_answered_by_the_sentence_with_the_count(engine):
+    answer = engine.answer("Under the new US export rules, up to how many GPUs can be rented or bought at a time?")
+    assert not answer.refused and "2000" in answer.text

@@ -17,3 +17,31 @@ def test_bm25_ranks_and_glossary_equivalents():
     assert index.search(index.term_weights("甲骨文的客户"), 3)[0][0] == 0
     assert index.search(index.term_weights("Singapore power shortage"), 3)[0][0] == 1
     assert index.search(index.term_weights("量子计算"), 3) == []
+
+
+def test_a_question_word_counts_once_however_search_splits_it():
+    index = KeywordIndex.build([tokenize(t) for t in ("大规模走私通过中转公司", "字节跳动的显卡")])
+    words = [c.word for c in index.concepts("大批量的显卡走私通过哪些国家中转？")]
+    assert words.count("大批量") == 1 and "大批" not in words and "批量" not in words
+
+
+def test_an_untranslatable_word_in_another_language_weighs_nothing():
+    index = KeywordIndex.build([tokenize("新加坡的电力短缺问题持续了15年")])
+    english = {c.word: c.mass for c in index.concepts("Why is Singapore short of power despite everything?",
+                                                         judge_unknown=False)}
+    assert english["despite"] == 0 and english["singapore"] > 0 and english["power"] > 0
+    chinese = {c.word: c.mass for c in index.concepts("新加坡为什么缺少天然气？")}
+    assert chinese["天然气"] == index.max_idf         # a word no article uses, in the articles' language
+
+
+def test_inflected_english_finds_the_glossary():
+    index = KeywordIndex.build([tokenize("新规允许小规模租赁和购买")])
+    assert index.search(index.term_weights("rented or bought"), 1)
+
+
+def test_an_unknown_chinese_word_earns_credit_for_shared_characters_only_given_the_text():
+    index = KeywordIndex.build([tokenize("GPU的价值超越传统毒品和军火")])
+    drug = next(c for c in index.concepts("贩毒") if c.word == "贩毒")
+    tokens = frozenset(tokenize("GPU的价值超越传统毒品和军火"))
+    assert drug.found_in(tokens) == 0
+    assert 0 < drug.found_in(tokens, "GPU的价值超越传统毒品和军火") < 1

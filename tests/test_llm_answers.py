@@ -2,7 +2,7 @@
 Endpoint faults, deadlines and the circuit breaker: test_llm_faults.py."""
 import pytest
 
-from bot.answer import Answer
+from bot.answer import Answer, Turn
 from bot.engine import Engine
 from bot.settings import LLMSettings, Settings
 
@@ -52,6 +52,16 @@ def test_no_answer_from_the_model_is_a_refusal_with_passages(scripted_llm, llm_e
     assert answer.refused and answer.citations and answer.text.startswith("文章没有涉及")
 
 
-def test_refused_questions_never_reach_the_llm(scripted_llm, llm_engine):
-    answer = llm_engine.answer("AMD的MI300在中国卖多少钱？")
+def test_questions_no_passage_can_answer_never_reach_the_llm(scripted_llm, llm_engine):
+    answer = llm_engine.answer("AMD的MI300在中国卖多少钱？")          # no article mentions AMD
     assert answer.refused and scripted_llm.requests == []
+
+
+def test_the_llm_judges_what_only_the_quoted_sentences_lack(scripted_llm, llm_engine):
+    # offline, "那华为呢？" after a how-many question is refused: no sentence gives Huawei's GPU count.
+    # The model reads the whole passages and may answer what they do say.
+    scripted_llm.reply("文章没有给出华为的GPU数量，只说华为通过建立一大批公司的网络获取所需材料[1]。")
+    earlier = Turn("字节跳动在中国有多少GPU？", "字节跳动被认为是中国最大的GPU走私者，拥有超过50万个GPU。[1]")
+    follow = llm_engine.answer("那华为呢？", previous=earlier)
+    assert len(scripted_llm.requests) == 1 and not follow.refused and follow.mode == "llm"
+    assert "网络" in follow.text

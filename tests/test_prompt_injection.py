@@ -2,8 +2,6 @@
 import shutil
 import time
 
-import pytest
-
 import reliability
 from bot.engine import Engine
 from bot.llm import SYSTEM_PROMPT

@@ -1,0 +1,77 @@
+"""What kind of answer a question asks for — a year, a sum of money, a count… — and whether a sentence
+gives one. "How many data centers" is not answered by a sentence whose only number is "15 years", nor
+"how much does it cost" by one whose number counts GPUs.
+"""
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+_DIGITS = r"\d[\d,.]*"
+_HANZI_NUMBER = r"[零一二两三四五六七八九十百千]+"
+# 20万到30万, 3-5千, 100万, 2,000: a number or range with its magnitude
+_NUMBER = (rf"(?:{_DIGITS}|{_HANZI_NUMBER})(?:\s*(?:-|–|~|到|至)\s*(?:{_DIGITS}|{_HANZI_NUMBER}))?\s*[十百千万亿]*\s*"
+           r"(?:多|余|几)?\s*")
+_ENGLISH_NUMBER = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|"
+                   r"eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|million|billion|dozen)s?\b")
+_CLASSIFIERS = r"[个台颗块张家位名人部件款枚次座所批]"
+
+ASKS = {   # in order: the first that matches is what the question asks for
+    "year": r"哪年|哪一年|(?:what|which) year",
+    "date": r"哪天|哪一天|几号|几月|什么日期|什么时候|何时|(?:what|which) (?:date|day)|\bwhen\b",
+    "age": r"多大年纪|几岁|多少岁|年龄|年纪|how old",
+    "duration": r"多久|多长时间|多少年|多少个月|多少天|how long",
+    "percent": r"百分之几|多少比例|占比|比例是多少|what (?:percent|percentage|share)",
+    "rank": r"第几|排第|排名",
+    "count": rf"(?:几|多少)\s*{_CLASSIFIERS}(?!钱)|how many",
+    "money": r"(?:多少|几)(?:美元|块)?钱|(?:价格|价钱|售价|卖价|租金|费用|花费|成本|卖|租)[^？?]*(?:多少|几)|"
+             r"(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本)|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
+             r"\b(?:cost|price)s?\b[^?]*\b(?:how much|what)|what (?:does|did|do|is|was)\b[^?]*\bcost",
+    "number": r"多少|有几|多大|how much",
+}
+_YEAR = r"(?<!\d)(?:1[89]|20)\d\d(?![\d,.]|\s*[个台颗块张家位名人部件款枚次座所批万亿千百多余%％])|去年|今年|明年|前年"
+GIVES = {
+    "year": _YEAR,
+    "date": _YEAR + r"|\d{1,2}\s*[月日号]|昨天|今天|明天|上周|本周|下周|"
+            r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|yesterday|today)\b",
+    "age": rf"\d+\s*岁|[一二两三四五六七八九十]+岁|\byears? old\b|\baged (?:\d+|{_ENGLISH_NUMBER})",
+    "money": rf"{_NUMBER}(?:美元|美金|元|块钱|欧元|英镑|日元|人民币)|[$¥€£]\s*\d|"
+             rf"(?:\d[\d,.]*|{_ENGLISH_NUMBER})\s*(?:million|billion|thousand)?\s*(?:dollars|usd|rmb|yuan|euros)\b",
+    "duration": rf"(?<!\d)(?:\d{{1,3}}|{_HANZI_NUMBER})\s*多?\s*(?:年|个月|周|天|小时|分钟)|"
+                rf"(?:\d+|{_ENGLISH_NUMBER})\s*(?:years?|months?|weeks?|days?|hours?)\b",
+    "percent": r"\d\s*[%％]|百分之|\bper ?cent\b",
+    "rank": r"第\s*(?:\d+|[一二三四五六七八九十]+)|最大|最多|\b(?:first|second|third|largest|biggest)\b",
+    "count": rf"{_NUMBER}{_CLASSIFIERS}|\d[\d,.]*\s*(?:million|thousand|billion)?\s+[a-z]+s\b|{_ENGLISH_NUMBER}",
+    "number": rf"(?<![A-Za-z\d])\d|{_HANZI_NUMBER}[万亿千百]|第[一二三四五六七八九十]|{_ENGLISH_NUMBER}",
+}
+_ASKS = [(kind, re.compile(pattern, _I)) for kind, pattern in ASKS.items()]
+_QUESTION_WORD = re.compile(r"什么|怎么|为什么|为何|哪|谁|如何|是否|吗|多少|几|"
+                            r"\b(?:what|how|why|who|whom|whose|which|where|when|is|are|was|were|do|does|did|can)\b", _I)
+_GIVES = {kind: re.compile(pattern, _I) for kind, pattern in GIVES.items()}
+_YEARS = re.compile(_YEAR)
+
+
+def asked(question: str) -> str | None:
+    """The kind of answer the question asks for, or None for anything else (what, why, who…)."""
+    return next((kind for kind, pattern in _ASKS if pattern.search(question)), None)
+
+
+def is_elliptical(text: str, context: str) -> bool:
+    """A follow-up that asks nothing of its own ("那华为呢？", "And Huawei?") repeats the earlier question."""
+    return bool(context) and not _QUESTION_WORD.search(text)
+
+
+def asked_in(text: str, context: str = "") -> str | None:
+    """What a question asks for; an elliptical follow-up asks what the earlier question asked."""
+    kind = asked(text)
+    return asked(context) if kind is None and is_elliptical(text, context) else kind
+
+
+def gives(sentence: str, kind: str | None) -> bool:
+    """Does the sentence hold an answer of that kind? Any sentence answers a question of no particular kind.
+    A year is no answer to how many: "华为在2018年遭禁" doesn't say how many GPUs Huawei has."""
+    if kind is None:
+        return True
+    if kind == "number":
+        sentence = _YEARS.sub("", sentence)
+    return bool(_GIVES[kind].search(sentence))
