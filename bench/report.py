@@ -161,15 +161,25 @@ def scale_tables(s) -> list[str]:
 
 
 def quality_tables(q) -> list[str]:
-    out = ["### Quality (dev set `eval/dev.jsonl`, `index.eval.evaluate`)", "",
+    out = []
+    for key, title in (("configs", "dev set `eval/dev.jsonl`, the one the rules were tuned on"),
+                       ("held_out", "held-out set `eval/test.jsonl`")):
+        reports = q.get(key) or {}
+        if reports:
+            out += _quality_table(reports, title)
+    return out
+
+
+def _quality_table(reports: dict, title: str) -> list[str]:
+    out = [f"### Quality ({title}, `index.eval.evaluate`)", "",
            "| embedding model | retriever | lang | R@1 | R@3 | R@5 | MRR | n |", "|---|---|---|---|---|---|---|---|"]
-    for rep in q["configs"].values():
+    for rep in reports.values():
         for mode, langs in rep["retrieval"].items():
             out += [f"| {rep['config']} | {mode} | {lang} | {m['recall@1']:.3f} | {m['recall@3']:.3f} | {m['recall@5']:.3f} "
                     f"| {m['mrr']:.3f} | {m['n']} |" for lang, m in langs.items()]
     out += ["", "| embedding model | lang | answer accuracy | unanswerable refused | false refusals | valid citations "
             "| median answer chars |", "|---|---|---|---|---|---|---|"]
-    for rep in q["configs"].values():
+    for rep in reports.values():
         out += [f"| {rep['config']} | {lang} | {_f(a['accuracy'])} | {a['refused_unanswerable']} of {a['unanswerable']} | "
                 f"{a['false_refusals']} of {a['answerable']} | {a['citations_valid']:.2f} | "
                 f"{_f(a['median_answer_chars'], '.0f')} |" for lang, a in rep["answers"].items()]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sanity checks for eval/dev.jsonl (stdlib only).
+"""Sanity checks for a question set, eval/dev.jsonl or eval/test.jsonl (stdlib only).
 
 Usage: python3 eval/check_dataset.py [--article PATH] [--dataset PATH]
 

@@ -110,8 +110,8 @@ def print_table(report: dict) -> None:
     print(f"embedding model: {report['embedding_model']}   answers: {report['mode']}")
     print(f"{'retriever':<9} {'lang':<4} {'R@1':>5} {'R@3':>5} {'R@5':>5} {'MRR':>5} {'n':>3}")
     for mode, langs in report["retrieval"].items():
-        for lang, m in langs.items():
-            print(f"{mode:<9} {lang:<4} {m['recall@1']:5.2f} {m['recall@3']:5.2f} {m['recall@5']:5.2f} {m['mrr']:5.2f} {m['n']:3d}")
+        for lang, m in langs.items():   # three decimals: 35/37 = 0.946 must not print as 0.95
+            print(f"{mode:<9} {lang:<4} {m['recall@1']:5.3f} {m['recall@3']:5.3f} {m['recall@5']:5.3f} {m['mrr']:5.3f} {m['n']:3d}")
     print()
     print(f"{'lang':<4} {'accuracy':>8} {'refused unans.':>14} {'false refusals':>14} {'ref.prec':>8} {'ref.rec':>7} "
           f"{'cites ok':>8} {'median chars':>12}")

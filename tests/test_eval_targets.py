@@ -10,8 +10,11 @@ def test_offline_default_meets_the_chinese_targets(engine):
     report = evaluate(engine, load_questions(DEV))
     zh = report["answers"]["zh"]
     hybrid, keyword, dense = (report["retrieval"][m] for m in ("hybrid", "keyword", "dense"))
-    assert hybrid["zh"]["recall@1"] >= 35 / 37   # target 0.95; measured 35 of 37 (see README)
+    assert hybrid["zh"]["recall@1"] >= 0.95
     assert zh["accuracy"] >= 0.9
+    answers = report["answers"]["all"]
+    assert answers["refused_unanswerable"] >= 5 / 6 * answers["unanswerable"]
+    assert answers["false_refusals"] <= 1
     assert report["answers"]["all"]["citations_valid"] == 1.0
     assert report["answers"]["all"]["median_answer_chars"] <= 150
     for lang in ("zh", "en"):   # fusion never worse than the better of its parts
