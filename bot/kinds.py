@@ -24,8 +24,9 @@ ASKS = {   # in order: the first that matches is what the question asks for
     "percent": r"百分之几|多少比例|占比|比例是多少|what (?:percent|percentage|share)",
     "rank": r"第几|排第|排名",
     "count": rf"(?:几|多少)\s*{_CLASSIFIERS}(?!钱)|how many",
-    "money": r"(?:多少|几)(?:美元|块)?钱|(?:价格|价钱|售价|卖价|租金|费用|花费|成本|卖|租)[^？?]*(?:多少|几)|"
-             r"(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本)|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
+    "money": r"(?:多少|几)\s*(?:美元|美金|块|元)?钱|多少(?:美元|美金|元)|"
+             r"(?:价格|价钱|售价|卖价|租金|费用|花费|成本|报价)[^？?]*(?:多少|几)|(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本)|"
+             r"(?:卖|租)[^？?，,]{0,8}多少|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
              r"\b(?:cost|price)s?\b[^?]*\b(?:how much|what)|what (?:does|did|do|is|was)\b[^?]*\bcost",
     "number": r"多少|有几|多大|how much",
 }

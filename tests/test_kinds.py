@@ -15,6 +15,8 @@ from bot import kinds
     ("字节跳动在马来西亚建了几个数据中心？", "count"),
     ("英伟达的H20去年合法卖进中国的有多少台？", "count"),      # 卖…多少台 counts units, it isn't a price
     ("一张头等舱机票要多少钱？", "money"),
+    ("倒手到国内能卖多少？", "money"),
+    ("字节跳动向甲骨文租了几年GPU？", None),                 # 租…几年 is a time, not a price
     ("成本和卖价分别是多少？", "money"),
     ("How much does a first-class ticket cost?", "money"),
     ("字节跳动在中国境内的GPU数量超过多少？", "number"),
