@@ -18,7 +18,8 @@ _CLASSIFIERS = r"[个台颗块张家位名人部件款枚次座所批]"
 
 ASKS = {   # in order: the first that matches is what the question asks for
     "year": r"哪年|哪一年|(?:what|which) year",
-    "date": r"哪天|哪一天|几号|几月|什么日期|什么时候|何时|(?:what|which) (?:date|day)|\bwhen\b",
+    # "when" that asks (When was…? …, and when…?), not one that joins ("what happens when…")
+    "date": r"哪天|哪一天|几号|几月|什么日期|什么时候|何时|(?:what|which) (?:date|day)|(?:^|[,;:]\s*|\b(?:and|or|but)\s+)when\b",
     "age": r"多大年纪|几岁|多少岁|年龄|年纪|how old",
     "duration": r"多久|多长时间|多少年|多少个月|多少天|how long",
     "percent": r"百分之几|多少比例|占比|比例是多少|what (?:percent|percentage|share)",
@@ -34,7 +35,7 @@ _YEAR = r"(?<!\d)(?:1[89]|20)\d\d(?![\d,.]|\s*[个台颗块张家位名人部件
 GIVES = {
     "year": _YEAR,
     "date": _YEAR + r"|\d{1,2}\s*[月日号]|昨天|今天|明天|上周|本周|下周|"
-            r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|yesterday|today)\b",
+            r"\b(?:january|february|march|april|june|july|august|september|october|november|december|yesterday|today)\b",
     "age": rf"\d+\s*岁|[一二两三四五六七八九十]+岁|\byears? old\b|\baged (?:\d+|{_ENGLISH_NUMBER})",
     "money": rf"{_NUMBER}(?:美元|美金|元|块钱|欧元|英镑|日元|人民币)|[$¥€£]\s*\d|"
              rf"(?:\d[\d,.]*|{_ENGLISH_NUMBER})\s*(?:million|billion|thousand)?\s*(?:dollars|usd|rmb|yuan|euros)\b",

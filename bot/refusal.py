@@ -24,8 +24,8 @@ from .extractive import Pick
 
 MIN_COVERAGE = 0.2
 _NAME_TAGS = {"nr", "nrt", "nt", "nz", "eng"}    # not ns: jieba tags 回国 and 外国 as places
-NAME_SPELLINGS = frozenset(spelling for group in NAMES for spelling in group)
-TERM_SPELLINGS = frozenset(spelling for group in TERMS for spelling in group)   # GPU looks like a name; it isn't
+_NAME_SPELLINGS = frozenset(spelling for group in NAMES for spelling in group)
+_TERM_SPELLINGS = frozenset(spelling for group in TERMS for spelling in group)   # GPU looks like a name; it isn't
 _ASKS_NAME = re.compile(r"叫什么|名字|姓名|\bname\b", re.IGNORECASE)
 _HAS_PERSON = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -65,7 +65,7 @@ def only_names_match(names: list[str], concepts: list[Concept], chosen: list[Pic
     sentence about a flight to Shanghai."""
     tokens = frozenset(t for pick in chosen for t in tokenize(pick.sentence))
     matched = [c for c in concepts if c.found_in(tokens) == 1.0]
-    names_here = (set(names) | NAME_SPELLINGS) - TERM_SPELLINGS
+    names_here = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
     return bool(matched) and all(not c.spellings.isdisjoint(names_here) for c in matched)
 
 

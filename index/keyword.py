@@ -93,15 +93,13 @@ class KeywordIndex:
             spellings = frozenset((word, *equivalents(word)))
             # the most common spelling: a concept is as specific as all its spellings together
             used = [self.idf[self.vocab[s]] for s in spellings if s in self.vocab]
-            mass = float(min(used)) if used else self.max_idf if judge_unknown else 0.0
-            in_corpus = 1.0 if used else sum(p in self.vocab for p in parts) / len(parts) if parts else 0.0
+            if used:
+                mass, in_corpus = float(min(used)), 1.0
+            else:   # no article uses the word; a compound's parts may still be used
+                mass = self.max_idf if judge_unknown else 0.0
+                in_corpus = sum(p in self.vocab for p in parts) / len(parts) if parts else 0.0
             found.append(Concept(word, spellings, parts, mass, in_corpus))
         return found
-
-    def idf_of(self, term: str) -> float:
-        """IDF of a term; a term the corpus never uses is as specific as the rarest one."""
-        col = self.vocab.get(term)
-        return float(self.idf[col]) if col is not None else self.max_idf
 
     def scores(self, term_weights: dict[str, float]) -> np.ndarray:
         cols, w = [], []

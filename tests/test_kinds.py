@@ -8,6 +8,7 @@ from bot import kinds
     ("华为在哪一年遭禁？", "year"),
     ("新规是哪天开始生效的？", "date"),
     ("When was Huawei cut off?", "date"),
+    ("What happens when a smuggler is caught?", None),        # this "when" joins, it doesn't ask
     ("Dylan Patel今年多大年纪？", "age"),
     ("新加坡的电力短缺问题持续了多少年？", "duration"),
     ("How long has the shortage lasted?", "duration"),
@@ -35,6 +36,8 @@ def test_what_a_question_asks_for(question, kind):
     ("另有20万到30万台可能通过其他途径送达", "count", True),
     ("一张3-5千美元的头等舱机票", "money", True),
     ("华为在2018年遭禁后", "year", True),
+    ("20万到30万台可能通过其他途径送达", "date", False),
+    ("H20s may have reached China by other routes", "date", False),   # may, the verb
     ("新规允许每次不超过2000颗GPU", "date", False),           # 2000 GPUs, not the year 2000
     ("Google的第二大客户", "rank", True),
     ("ByteDance has over 500,000 GPUs", "count", True),
