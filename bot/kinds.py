@@ -27,7 +27,7 @@ ASKS = {   # in order: the first that matches is what the question asks for
     "count": rf"(?:几|多少)\s*{_CLASSIFIERS}(?!钱)|how many",
     "money": r"(?:多少|几)\s*(?:美元|美金|块|元)?钱|多少(?:美元|美金|元)|"
              r"(?:价格|价钱|售价|卖价|租金|费用|花费|成本|报价)[^？?]*(?:多少|几)|(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本)|"
-             r"(?:卖|租)[^？?，,]{0,8}多少|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
+             r"(?:卖|租)[^？?，,]{0,8}多少(?=\s*(?:钱|[？?。，,!！]|$))|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
              r"\b(?:cost|price)s?\b[^?]*\b(?:how much|what)|what (?:does|did|do|is|was)\b[^?]*\bcost",
     "number": r"多少|有几|多大|how much",
 }

@@ -61,12 +61,23 @@ def unknown_names(question: str, names: list[str], keyword: KeywordIndex) -> lis
 
 
 def only_names_match(names: list[str], concepts: list[Concept], chosen: list[Pick]) -> bool:
-    """The chosen sentences share nothing with the question but names: 上海明天的天气 is not answered by a
-    sentence about a flight to Shanghai."""
+    """The chosen sentences share one name with the question and miss what it asks about that name:
+    上海明天的天气 is not answered by a sentence about a flight to Shanghai. Not a refusal when the question
+    is only names ("华为呢？", "Who is Nathan Lambert?"), or when two of its names meet in the evidence
+    ("Oracle和字节什么关系？": that they meet is the answer)."""
     tokens = frozenset(t for pick in chosen for t in tokenize(pick.sentence))
+    name_spellings = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
+    is_name = {c.word: not c.spellings.isdisjoint(name_spellings) for c in concepts}
     matched = [c for c in concepts if c.found_in(tokens) == 1.0]
-    names_here = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
-    return bool(matched) and all(not c.spellings.isdisjoint(names_here) for c in matched)
+    if not matched or not all(is_name[c.word] for c in matched) or len(matched) > 1:
+        return False
+    missed = [c for c in concepts if c not in matched and not is_name[c.word] and _substantial(c.word)]
+    return bool(missed)
+
+
+def _substantial(word: str) -> bool:
+    """A word that says what is asked: not a lone Chinese character (去, 做, 搞) or a two-letter word."""
+    return len(word) >= (3 if word.isascii() else 2)
 
 
 def _known(word: str, keyword: KeywordIndex) -> bool:

@@ -81,3 +81,15 @@ def test_evidence_of_the_wrong_kind_is_refused(engine, question):
 def test_a_count_question_is_answered_by_the_sentence_with_the_count(engine):
     answer = engine.answer("Under the new US export rules, up to how many GPUs can be rented or bought at a time?")
     assert not answer.refused and "2000" in answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("华为呢？", "华为"),                           # only a name: the asker wants to know about it
+    ("Oracle和字节什么关系？", "Oracle最大的GPU客户"),  # two names meeting in one sentence is the answer
+    ("Who is Nathan Lambert?", "Nathan Lambert"),
+    ("字节跳动租了多少GPU？", "50万"),               # 租…多少GPU counts GPUs; it doesn't ask a price
+    ("微软去哪了？", "马来西亚"),                     # 去 is too slight a word to miss
+])
+def test_questions_the_names_answer_are_not_refused(engine, question, expected):
+    answer = engine.answer(question)
+    assert not answer.refused and expected in answer.text

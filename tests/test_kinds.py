@@ -17,6 +17,8 @@ from bot import kinds
     ("英伟达的H20去年合法卖进中国的有多少台？", "count"),      # 卖…多少台 counts units, it isn't a price
     ("一张头等舱机票要多少钱？", "money"),
     ("倒手到国内能卖多少？", "money"),
+    ("NVIDIA卖给中国多少H20？", "number"),                    # 卖…多少 H20s: units, not a price
+    ("字节跳动租了多少GPU？", "number"),
     ("字节跳动向甲骨文租了几年GPU？", None),                 # 租…几年 is a time, not a price
     ("成本和卖价分别是多少？", "money"),
     ("How much does a first-class ticket cost?", "money"),
