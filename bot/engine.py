@@ -18,7 +18,7 @@ from index.text import clean, language_of
 
 from . import kinds, messages
 from .answer import Answer, Retrieved, Turn, cite
-from .extractive import choose, score_sentences
+from .extractive import choose, coverage_under_heading, score_sentences
 from .refusal import certain, nearest_passages, refusal_reason
 from .settings import Settings
 
@@ -120,7 +120,7 @@ class Engine:
         kind = kinds.asked_in(query.text, query.context)
         picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(query.text), kind)
         chosen = choose(picks, kind)
-        best = max((p.coverage for p in picks), default=0.0)
+        best = max([p.coverage for p in picks] + [coverage_under_heading(query, p) for p in chosen[:1]], default=0.0)
         reason = refusal_reason(query, kind, chosen, best, retriever.index.keyword)
         query.signals.update(best_sentence_coverage=best, refusal=reason)
         refused = bool(reason)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from index.retrieve import Hit, Query, sentence_match
 from index.store import ArticleIndex
+from index.tokenize import tokenize
 
 from . import kinds
 
@@ -28,6 +29,7 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 class Pick:
     hit_index: int     # position of the passage in the hits
     sentence: str
+    section: str       # the heading it stands under
     score: float
     coverage: float    # share of the question's words it holds
     similarity: float  # cosine to the question embedding
@@ -44,7 +46,7 @@ def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_tr
             score = (coverage + dense_trust * 0.5 * max(similarity, 0.0)
                      + (KIND_BONUS if kind and kinds.gives(sentence, kind) else 0.0)
                      - 0.05 * position)
-            picks.append(Pick(position, sentence, score, coverage, similarity))
+            picks.append(Pick(position, sentence, hit.chunk.section, score, coverage, similarity))
     picks.sort(key=lambda p: -p.score)
     return picks
 
@@ -67,3 +69,14 @@ def choose(picks: list[Pick], kind: str | None) -> list[Pick]:
             chosen.append(pick)
             break
     return chosen
+
+
+def coverage_under_heading(query: Query, pick: Pick) -> float:
+    """How much of the question a sentence holds together with its section heading: "为什么说GPU是新黑金？"
+    is answered under "GPU走私：超越毒品与军火的“新黑金”", whose sentences don't repeat the word."""
+    return sentence_match(query.concepts, evidence_tokens([pick]), pick.sentence)
+
+
+def evidence_tokens(picks: list[Pick]) -> frozenset[str]:
+    """Keyword tokens of the chosen sentences and of the headings they stand under."""
+    return frozenset(t for pick in picks for text in (pick.sentence, pick.section) for t in tokenize(text))

@@ -16,11 +16,11 @@ import re
 from index.glossary import NAMES, TERMS, equivalents
 from index.keyword import Concept, KeywordIndex
 from index.retrieve import Query
-from index.tokenize import STOPWORDS, normalize, tokenize
+from index.tokenize import STOPWORDS, normalize, separate_measure_words, tokenize
 
 from . import kinds, messages
 from .answer import Citation, cite
-from .extractive import Pick
+from .extractive import Pick, evidence_tokens
 
 MIN_COVERAGE = 0.2
 _NAME_TAGS = {"nr", "nrt", "nt", "nz", "eng"}    # not ns: jieba tags 回国 and 外国 as places
@@ -38,7 +38,7 @@ def question_names(question: str) -> list[str]:
     import jieba.posseg
 
     names = []
-    for position, pair in enumerate(jieba.posseg.cut(question.strip())):
+    for position, pair in enumerate(jieba.posseg.cut(separate_measure_words(question.strip()))):
         word, tag = normalize(pair.word.strip()), pair.flag
         if not word or tag not in _NAME_TAGS:
             continue
@@ -65,7 +65,7 @@ def only_names_match(names: list[str], concepts: list[Concept], chosen: list[Pic
     上海明天的天气 is not answered by a sentence about a flight to Shanghai. Not a refusal when the question
     is only names ("华为呢？", "Who is Nathan Lambert?"), or when two of its names meet in the evidence
     ("Oracle和字节什么关系？": that they meet is the answer)."""
-    tokens = frozenset(t for pick in chosen for t in tokenize(pick.sentence))
+    tokens = evidence_tokens(chosen)
     name_spellings = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
     is_name = {c.word: not c.spellings.isdisjoint(name_spellings) for c in concepts}
     matched = [c for c in concepts if c.found_in(tokens) == 1.0]

@@ -46,7 +46,7 @@ NAMES: list[tuple[str, ...]] = [
 
 TERMS: list[tuple[str, ...]] = [
     # hardware and compute
-    ("gpu", "gpus", "显卡", "图形处理器", "算力卡"),
+    ("gpu", "gpus", "显卡", "图形处理器", "算力卡", "卡"),
     ("chip", "chips", "芯片"),
     ("semiconductor", "semiconductors", "半导体"),
     ("server", "servers", "服务器"),
@@ -108,13 +108,14 @@ _SUFFIXES = ("ing", "ed", "es", "s", "d")
 
 
 def equivalents(term: str) -> tuple[str, ...]:
-    """Other spellings of a term; an English word is also looked up without its inflection (rented → rent)."""
+    """Other spellings of a term. An English word not in the glossary is also looked up without its
+    inflection (rented → rent, then its group); failing that, its bare stems are its spellings (h20s → h20)."""
     found = _EQUIVALENTS.get(term)
     if found is not None or not term.isascii():
         return found or ()
-    stems = (term[: -len(suffix)] for suffix in _SUFFIXES if term.endswith(suffix) and len(term) > len(suffix) + 2)
+    stems = [term[: -len(suffix)] for suffix in _SUFFIXES if term.endswith(suffix) and len(term) > len(suffix) + 2]
     stem = next((s for s in stems if s in _EQUIVALENTS), None)
-    return (stem, *_EQUIVALENTS[stem]) if stem else ()
+    return (stem, *_EQUIVALENTS[stem]) if stem else tuple(stems)
 
 # English phrases of more than one word, longest first, matched before single words.
 PHRASES = sorted((t for g in GROUPS for t in g if t.isascii() and not t.isalnum()), key=len, reverse=True)

@@ -21,7 +21,7 @@ from .keyword import KeywordIndex
 from .text import split_sentences
 from .tokenize import tokenize
 
-FORMAT_VERSION = 2   # 2: fewer keyword tokens (lone Latin letters, colloquial question words dropped)
+FORMAT_VERSION = 2   # 2: other keyword tokens (no lone Latin letters or colloquial question words; 多少张 卡)
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest_sha256"
 CHUNKS = "chunks.jsonl"

@@ -16,7 +16,7 @@ _ready = False
 STOPWORDS = frozenset("""
 的 了 是 在 和 与 及 或 有 也 都 就 而 被 把 对 从 为 以 于 其 这 那 这个 那个 这些 那些 这种 一个 一种 一张 一名 一位 一台 之 等 中 上 下 里
 吗 呢 吧 啊 呀 么 嘛 多少 数量 什么 怎么 怎样 如何 为什么 为何 哪 哪些 哪个 哪里 哪儿 谁 几 多 是否 是不是 有没有 能 能否 会 可以 可能 请问 请 告诉 我 你 他 她 它 我们 你们 他们
-啥 咋 为啥 咋样 干啥 哪去 哪儿去 后来 文中 自己 比 大 文章 提到 说 讲 随着 已 已经 成为 成了 一般 通常 一直 曾经 正在 将 将会 能够 这样 那样 哪家 哪种 哪国 第几 大概 大约 左右 多大 几个 认为 根据 关于 通过 之后 以后 之前 目前 现在 还 又 再 很 非常 更 最 所 因为 所以 但 但是 如果 虽然 然而 并 且 另外 另有
+啥 咋 为啥 咋样 干啥 哪去 哪儿去 后来 文中 自己 比 大 排 个 台 颗 块 张 家 位 名 部 件 款 枚 次 座 批 文章 提到 说 讲 随着 已 已经 成为 成了 一般 通常 一直 曾经 正在 将 将会 能够 这样 那样 哪家 哪种 哪国 第几 大概 大约 左右 多大 几个 认为 根据 关于 通过 之后 以后 之前 目前 现在 还 又 再 很 非常 更 最 所 因为 所以 但 但是 如果 虽然 然而 并 且 另外 另有
 the a an of to in on at for by with from as is are was were be been being do does did has have had what which who whom whose when where why how
 this that these those it its they them their he she his her we our you your i me my about into than then there here can could would should will shall may might
 article say says said tell according not no yes any some much many more most other also just only very so if or and but
@@ -51,6 +51,14 @@ def normalize(text: str) -> str:
     return _t2s().convert(text).casefold()
 
 
+_MEASURE_WORD = re.compile(r"((?:多少|几|\d)\s*[个台颗块张家位名人部件款枚次座所批])(?=[\u3400-\u9fff])")
+
+
+def separate_measure_words(text: str) -> str:
+    """多少张卡 → 多少张 卡: otherwise jieba reads 张卡 as a person called Zhang."""
+    return _MEASURE_WORD.sub(r"\1 ", text)
+
+
 def _phrase_tokens(text: str) -> tuple[str, list[str]]:
     """Pull known multi-word English phrases out as single tokens."""
     found = []
@@ -68,7 +76,7 @@ def tokenize(text: str) -> list[str]:
     _ensure_jieba()
     import jieba
 
-    text, tokens = _phrase_tokens(normalize(text))
+    text, tokens = _phrase_tokens(separate_measure_words(normalize(text)))
     tokens += [t for t in (t.strip() for t in jieba.cut_for_search(text)) if _is_content(t)]
     return tokens
 
@@ -79,7 +87,7 @@ def words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     _ensure_jieba()
     import jieba
 
-    text, phrases = _phrase_tokens(normalize(text))
+    text, phrases = _phrase_tokens(separate_measure_words(normalize(text)))
     found = [(phrase, ()) for phrase in phrases]
     for word in (w.strip() for w in jieba.cut(text)):
         if _is_content(word):

@@ -89,7 +89,15 @@ def test_a_count_question_is_answered_by_the_sentence_with_the_count(engine):
     ("Who is Nathan Lambert?", "Nathan Lambert"),
     ("字节跳动租了多少GPU？", "50万"),               # 租…多少GPU counts GPUs; it doesn't ask a price
     ("微软去哪了？", "马来西亚"),                     # 去 is too slight a word to miss
+    ("字节跳动有多少张卡？", "50万"),                 # 多少张卡: not a person called 张卡
+    ("How many H20s were shipped legally?", "100万"),  # H20s is H20
+    ("马来西亚为什么是GPU天堂？", "马来西亚"),          # GPU天堂 is in the section heading only
 ])
-def test_questions_the_names_answer_are_not_refused(engine, question, expected):
+def test_everyday_questions_the_articles_answer_are_not_refused(engine, question, expected):
     answer = engine.answer(question)
     assert not answer.refused and expected in answer.text
+
+
+def test_words_only_a_section_heading_uses_still_find_its_section(engine):
+    answer = engine.answer("为什么说GPU是新黑金？")
+    assert not answer.refused and "新黑金" in answer.citations[0].section

@@ -45,3 +45,12 @@ def test_an_unknown_chinese_word_earns_credit_for_shared_characters_only_given_t
     tokens = frozenset(tokenize("GPU的价值超越传统毒品和军火"))
     assert drug.found_in(tokens) == 0
     assert 0 < drug.found_in(tokens, "GPU的价值超越传统毒品和军火") < 1
+
+
+def test_a_measure_word_is_not_read_as_a_name():
+    assert "张卡" not in tokenize("字节跳动有多少张卡？") and "卡" in tokenize("字节跳动有多少张卡？")
+
+
+def test_an_english_plural_of_a_code_finds_the_code():
+    index = KeywordIndex.build([tokenize("NVIDIA去年的H20模型有100万台被合法运往中国")])
+    assert index.search(index.term_weights("How many H20s were shipped?"), 1)
