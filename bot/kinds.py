@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from index.tokenize import cut
+
 _I = re.IGNORECASE
 _DIGITS = r"\d[\d,.]*"
 _HANZI_NUMBER = r"[零一二两三四五六七八九十百千]+"
@@ -21,12 +23,14 @@ ASKS = {   # in order: the first that matches is what the question asks for
     # "when" that asks (When was…? …, and when…?), not one that joins ("what happens when…")
     "date": r"哪天|哪一天|几号|几月|什么日期|什么时候|何时|(?:what|which) (?:date|day)|(?:^|[,;:]\s*|\b(?:and|or|but)\s+)when\b",
     "age": r"多大年纪|几岁|多少岁|年龄|年纪|how old",
-    "duration": r"多久|多长时间|多少年|多少个月|多少天|how long",
+    # 判几年 asks how long; 未来几年 only says when
+    "duration": r"多久|多长时间|多少年|多少个月|多少天|(?<!未来)(?<!过去)(?<!最近)(?<![这近前后])几年|几个月|how long",
     "percent": r"百分之几|多少比例|占比|比例是多少|what (?:percent|percentage|share)",
     "rank": r"第几|排第|排名",
     "count": rf"(?:几|多少)\s*{_CLASSIFIERS}(?!钱)|how many",
     "money": r"(?:多少|几)\s*(?:美元|美金|块|元)?钱|多少(?:美元|美金|元)|"
-             r"(?:价格|价钱|售价|卖价|租金|费用|花费|成本|报价)[^？?]*(?:多少|几)|(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本)|"
+             r"(?:价格|价钱|售价|卖价|租金|费用|花费|成本|报价|市值|估值|营收|收入|罚款|工资)[^？?]*(?:多少|几)|"
+             r"(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本|市值|估值|营收|收入|罚款)|"
              r"(?:卖|租)[^？?，,]{0,8}多少(?=\s*(?:钱|[？?。，,!！]|$))|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
              r"\b(?:cost|price)s?\b[^?]*\b(?:how much|what)|what (?:does|did|do|is|was)\b[^?]*\bcost",
     "number": r"多少|有几|多大|how much",
@@ -44,13 +48,23 @@ GIVES = {
     "percent": r"\d\s*[%％]|百分之|\bper ?cent\b",
     "rank": r"第\s*(?:\d+|[一二三四五六七八九十]+)|最大|最多|\b(?:first|second|third|largest|biggest)\b",
     "count": rf"{_NUMBER}{_CLASSIFIERS}|\d[\d,.]*\s*(?:million|thousand|billion)?\s+[a-z]+s\b|{_ENGLISH_NUMBER}",
-    "number": rf"(?<![A-Za-z\d])\d|{_HANZI_NUMBER}[万亿千百]|第[一二三四五六七八九十]|{_ENGLISH_NUMBER}",
+    "number": rf"(?<![A-Za-z\d])\d|{_HANZI_NUMBER}[万亿千百]|{_ENGLISH_NUMBER}",   # an ordinal is a rank, not how many
 }
 _ASKS = [(kind, re.compile(pattern, _I)) for kind, pattern in ASKS.items()]
 _QUESTION_WORD = re.compile(r"什么|怎么|为什么|为何|哪|谁|如何|是否|吗|多少|几|"
                             r"\b(?:what|how|why|who|whom|whose|which|where|when|is|are|was|were|do|does|did|can)\b", _I)
 _GIVES = {kind: re.compile(pattern, _I) for kind, pattern in GIVES.items()}
 _YEARS = re.compile(_YEAR)
+
+
+_WH_WORDS = frozenset(("什么", "哪些", "哪个", "哪家", "哪种", "何种", "哪类", "what", "which"))
+
+
+def asked_type(question: str) -> set[str]:
+    """The word naming what kind of thing is asked for — 机构 in "SemiAnalysis是什么机构？", organization in
+    "Which organization…": the answer need not repeat it."""
+    words = cut(question)
+    return {after for wh, after in zip(words, words[1:]) if wh in _WH_WORDS and after.isalnum()}
 
 
 def asked(question: str) -> str | None:

@@ -60,7 +60,7 @@ def unknown_names(question: str, names: list[str], keyword: KeywordIndex) -> lis
     return unknown
 
 
-def only_names_match(names: list[str], concepts: list[Concept], chosen: list[Pick]) -> bool:
+def only_names_match(question: str, names: list[str], concepts: list[Concept], chosen: list[Pick]) -> bool:
     """The chosen sentences share one name with the question and miss what it asks about that name:
     上海明天的天气 is not answered by a sentence about a flight to Shanghai. Not a refusal when the question
     is only names ("华为呢？", "Who is Nathan Lambert?"), or when two of its names meet in the evidence
@@ -71,7 +71,9 @@ def only_names_match(names: list[str], concepts: list[Concept], chosen: list[Pic
     matched = [c for c in concepts if c.found_in(tokens) == 1.0]
     if not matched or not all(is_name[c.word] for c in matched) or len(matched) > 1:
         return False
-    missed = [c for c in concepts if c not in matched and not is_name[c.word] and _substantial(c.word)]
+    asked_for = kinds.asked_type(question)
+    missed = [c for c in concepts if c not in matched and not is_name[c.word] and _substantial(c.word)
+              and c.word not in asked_for]
     return bool(missed)
 
 
@@ -97,7 +99,7 @@ def refusal_reason(query: Query, kind: str | None, chosen: list[Pick], best_cove
         return f"no {kind} in the evidence"
     # "那华为呢？" is all names by design: what it asks comes from the earlier question
     elliptical = kinds.is_elliptical(query.text, query.context)
-    if kind is None and not elliptical and only_names_match(names, query.concepts, chosen):
+    if kind is None and not elliptical and only_names_match(query.text, names, query.concepts, chosen):
         return "only names match"
     if _ASKS_NAME.search(query.text) and not any(_HAS_PERSON.search(p.sentence) for p in chosen):
         return "no name in the evidence"

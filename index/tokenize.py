@@ -81,6 +81,14 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def cut(text: str) -> list[str]:
+    """Every word of text, stopwords and punctuation included, normalised."""
+    _ensure_jieba()
+    import jieba
+
+    return [w for w in (w.strip() for w in jieba.cut(separate_measure_words(normalize(text)))) if w]
+
+
 def words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """Content words of text, each once, with its sub-words: 大批量 → (大批量, (大批, 批量)).
     Measuring how much of a question a passage holds counts words, not the sub-words search adds."""

@@ -73,6 +73,8 @@ def test_answer_many_matches_single_answers(engine):
     "字节跳动在马来西亚建了几个自己的数据中心？",   # the only number nearby is "15年"
     "上海明天的天气怎么样？",                       # only the name Shanghai matches
     "一张H20显卡在国内卖多少钱？",                  # counts of H20s, but no price
+    "字节跳动的市值是多少？",                        # a sum of money; the nearby numbers count GPUs
+    "GPU走私会判几年？",                             # how long; "未来几年" is no duration
 ])
 def test_evidence_of_the_wrong_kind_is_refused(engine, question):
     assert engine.answer(question).refused
@@ -92,6 +94,7 @@ def test_a_count_question_is_answered_by_the_sentence_with_the_count(engine):
     ("字节跳动有多少张卡？", "50万"),                 # 多少张卡: not a person called 张卡
     ("How many H20s were shipped legally?", "100万"),  # H20s is H20
     ("马来西亚为什么是GPU天堂？", "马来西亚"),          # GPU天堂 is in the section heading only
+    ("SemiAnalysis是什么机构？", "研究公司"),          # 机构 names what is asked; the answer needn't repeat it
 ])
 def test_everyday_questions_the_articles_answer_are_not_refused(engine, question, expected):
     answer = engine.answer(question)

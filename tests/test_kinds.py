@@ -19,11 +19,14 @@ from bot import kinds
     ("倒手到国内能卖多少？", "money"),
     ("NVIDIA卖给中国多少H20？", "number"),                    # 卖…多少 H20s: units, not a price
     ("字节跳动租了多少GPU？", "number"),
-    ("字节跳动向甲骨文租了几年GPU？", None),                 # 租…几年 is a time, not a price
+    ("字节跳动向甲骨文租了几年GPU？", "duration"),           # 租…几年 asks how long, not a price
     ("成本和卖价分别是多少？", "money"),
     ("How much does a first-class ticket cost?", "money"),
     ("字节跳动在中国境内的GPU数量超过多少？", "number"),
     ("为什么新加坡不让再建新的机房了？", None),
+    ("GPU走私会判几年？", "duration"),
+    ("业内预计GPU走私市场在未来几年可能超越什么？", None),   # 未来几年 says when, it doesn't ask
+    ("字节跳动的市值是多少？", "money"),
     ("Who are the guests?", None),
 ])
 def test_what_a_question_asks_for(question, kind):
@@ -46,7 +49,14 @@ def test_what_a_question_asks_for(question, kind):
     ("Pu'er tea is fermented for up to fifteen years", "duration", True),
     ("a ticket costs three thousand dollars", "money", True),
     ("华为在2018年遭禁后", "number", False),               # a year is no answer to how many
+    ("Google的第二大客户", "number", False),               # nor is an ordinal
     ("任何句子", None, True),
 ])
 def test_whether_a_sentence_gives_it(sentence, kind, gives):
     assert kinds.gives(sentence, kind) is gives
+
+
+def test_the_word_naming_what_is_asked():
+    assert kinds.asked_type("SemiAnalysis是什么机构？") == {"机构"}
+    assert kinds.asked_type("Which organizations do the guests come from?") == {"organizations"}
+    assert kinds.asked_type("上海明天的天气怎么样？") == set()
