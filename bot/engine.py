@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 from index.build import BuildReport, build
 from index.loader import open_index
-from index.retrieve import Hit, HybridRetriever
+from index.retrieve import Hit, HybridRetriever, Query
 from index.store import ArticleIndex
 from index.text import clean, language_of
 
-from . import kinds, messages
-from .answer import Answer, Retrieved, Turn, cite
+from . import kinds, messages, overview
+from .answer import Answer, Citation, Retrieved, Turn, cite
 from .extractive import choose, coverage_under_heading, score_sentences
 from .refusal import certain, nearest_passages, refusal_reason
 from .settings import Settings
@@ -85,9 +85,9 @@ class Engine:
         text, language, note = prepared
         retriever = self.retriever
         query = retriever.prepare(text, context=previous.question if previous else "")
-        hits = retriever.search(query, self.settings.passages)
+        hits = self._search(retriever, query)
         offline = self._compose(question, query, hits, language, note, retriever, started)
-        if self.llm is None or (offline.refused and certain(query.signals["refusal"])):
+        if self.llm is None or (offline.refused and certain(query.signals.get("refusal", ""))):
             yield offline
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started)
@@ -111,33 +111,43 @@ class Engine:
         retriever = self.retriever
         query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
         query.timings["embed"] = embed_ms
-        hits = retriever.search(query, self.settings.passages)
+        hits = self._search(retriever, query)
         return self._compose(question, query, hits, language, note, retriever, started)
 
+    def _search(self, retriever: HybridRetriever, query: Query) -> list[Hit]:
+        if overview.asked(query.text, query.concepts):
+            return overview.openings(retriever.index)
+        return retriever.search(query, self.settings.passages)
+
     def _compose(self, question, query, hits, language, note, retriever, started) -> Answer:
-        """Quote the sentences that answer, or refuse and list the nearest passages."""
         t = time.perf_counter()
+        if hits and hits[0].found_by == overview.FOUND_BY:
+            (body, citations), refused = overview.compose(hits, language), False
+        else:
+            body, citations, refused = self._quote(query, hits, language, retriever)
+        timings = dict(query.timings, compose=(time.perf_counter() - t) * 1000,
+                       total=(time.perf_counter() - started) * 1000)
+        return Answer(question=question, text=body, citations=citations, refused=refused, mode="extractive",
+                      language=language, retrieved=_retrieved(hits), timings=timings, note=note)
+
+    def _quote(self, query: Query, hits: list[Hit], language: str,
+               retriever: HybridRetriever) -> tuple[str, tuple[Citation, ...], bool]:
+        """Quote the sentences that answer, or refuse and list the nearest passages."""
         kind = kinds.asked_in(query.text, query.context)
         picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(query.text), kind)
         chosen = choose(picks, kind)
         best = max([p.coverage for p in picks] + [coverage_under_heading(query, p) for p in chosen[:1]], default=0.0)
         reason = refusal_reason(query, kind, chosen, best, retriever.index.keyword)
         query.signals.update(best_sentence_coverage=best, refusal=reason)
-        refused = bool(reason)
-        if refused:
-            body, citations = nearest_passages(hits, language)
-        else:
-            numbers: dict[int, int] = {}       # hit position -> citation number, in order of first use
-            parts = []
-            for pick in chosen:
-                n = numbers.setdefault(pick.hit_index, len(numbers) + 1)
-                parts.append(f"{pick.sentence}[{n}]")
-            citations = tuple(cite(n, hits[pos]) for pos, n in numbers.items())
-            body = ("" if language == "zh" else " ").join(parts)
-        timings = dict(query.timings, compose=(time.perf_counter() - t) * 1000,
-                       total=(time.perf_counter() - started) * 1000)
-        return Answer(question=question, text=body, citations=citations, refused=refused, mode="extractive",
-                      language=language, retrieved=_retrieved(hits), timings=timings, note=note)
+        if reason:
+            return (*nearest_passages(hits, language), True)
+        numbers: dict[int, int] = {}       # hit position -> citation number, in order of first use
+        parts = []
+        for pick in chosen:
+            n = numbers.setdefault(pick.hit_index, len(numbers) + 1)
+            parts.append(f"{pick.sentence}[{n}]")
+        citations = tuple(cite(n, hits[pos]) for pos, n in numbers.items())
+        return ("" if language == "zh" else " ").join(parts), citations, False
 
 
 def _dense_text(text: str, previous: Turn | None) -> str:

@@ -104,3 +104,15 @@ def test_everyday_questions_the_articles_answer_are_not_refused(engine, question
 def test_words_only_a_section_heading_uses_still_find_its_section(engine):
     answer = engine.answer("为什么说GPU是新黑金？")
     assert not answer.refused and "新黑金" in answer.citations[0].section
+
+
+@pytest.mark.parametrize("question", ["这篇文章讲了什么？", "What is this article about?", "总结一下", "这期节目主要内容是什么？"])
+def test_a_question_about_the_whole_article_is_answered_from_its_opening(engine, question):
+    answer = engine.answer(question)
+    assert not answer.refused and [c.chunk_id for c in answer.citations] == ["gpu-smuggling-china#1"]
+    assert answer.text.startswith("在本期Lex Fridman播客中") and answer.text.endswith("[1]")
+
+
+def test_a_summary_of_one_part_is_a_search_not_the_opening(engine):
+    answer = engine.answer("总结一下华为的部分")
+    assert [c.chunk_id for c in answer.citations] != ["gpu-smuggling-china#1"]
