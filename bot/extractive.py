@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.chunking import Chunk
 from index.retrieve import Hit, Query, sentence_match
 from index.store import ArticleIndex
 from index.tokenize import tokenize
@@ -28,8 +29,8 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 @dataclass(frozen=True)
 class Pick:
     hit_index: int     # position of the passage in the hits
+    chunk: Chunk       # the passage
     sentence: str
-    section: str       # the heading it stands under
     score: float
     coverage: float    # share of the question's words it holds
     similarity: float  # cosine to the question embedding
@@ -46,7 +47,7 @@ def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_tr
             score = (coverage + dense_trust * 0.5 * max(similarity, 0.0)
                      + (KIND_BONUS if kind and kinds.gives(sentence, kind) else 0.0)
                      - 0.05 * position)
-            picks.append(Pick(position, sentence, hit.chunk.section, score, coverage, similarity))
+            picks.append(Pick(position, hit.chunk, sentence, score, coverage, similarity))
     picks.sort(key=lambda p: -p.score)
     return picks
 
@@ -79,4 +80,4 @@ def coverage_under_heading(query: Query, pick: Pick) -> float:
 
 def evidence_tokens(picks: list[Pick]) -> frozenset[str]:
     """Keyword tokens of the chosen sentences and of the headings they stand under."""
-    return frozenset(t for pick in picks for text in (pick.sentence, pick.section) for t in tokenize(text))
+    return frozenset(t for pick in picks for text in (pick.sentence, pick.chunk.section) for t in tokenize(text))

@@ -32,7 +32,8 @@ ASKS = {   # in order: the first that matches is what the question asks for
              r"(?:价格|价钱|售价|卖价|租金|费用|花费|成本|报价|市值|估值|营收|收入|罚款|工资)[^？?]*(?:多少|几)|"
              r"(?:多少|几)[^？?]*(?:价格|价钱|售价|卖价|租金|费用|花费|成本|市值|估值|营收|收入|罚款)|"
              r"(?:卖|租)[^？?，,]{0,8}多少(?=\s*(?:钱|[？?。，,!！]|$))|how much\b[^?]*\b(?:cost|charge|pay|price|sell|rent)|"
-             r"\b(?:cost|price)s?\b[^?]*\b(?:how much|what)|what (?:does|did|do|is|was)\b[^?]*\bcost",
+             r"\b(?:cost|price)s?\b[^?]*\b(?:how much|what)|what (?:does|did|do|is|was)\b[^?]*\bcost|"
+             r"\bwhat(?:'s| is| was| are| were)\b[^?]*\b(?:price|cost|fee|value)s?\b",
     "number": r"多少|有几|多大|how much",
 }
 _YEAR = r"(?<!\d)(?:1[89]|20)\d\d(?![\d,.]|\s*[个台颗块张家位名人部件款枚次座所批万亿千百多余%％])|去年|今年|明年|前年"

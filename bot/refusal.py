@@ -7,6 +7,8 @@ score as low as unanswerable questions that reuse the article's words), so the d
 - a missing kind of answer: the question asks how many / how much / when / how old, and the best sentence
   gives no such thing (bot/kinds.py: "15年" answers how long, not how many data centers);
 - a missing name: the question asks who / what someone is called, and no chosen sentence names anyone;
+- names elsewhere: the question names things the articles know, and the passage the answer leads with
+  names none of them;
 - only names match: the chosen sentences share nothing with the question but the names of people or places.
 """
 from __future__ import annotations
@@ -77,6 +79,16 @@ def only_names_match(question: str, names: list[str], concepts: list[Concept], c
     return bool(missed)
 
 
+def names_elsewhere(names: list[str], concepts: list[Concept], chosen: list[Pick]) -> bool:
+    """The question names things the articles know, and the passage the answer leads with names none of
+    them: "What is the price of an H20?" is not answered by the price of a plane ticket. (Spellings are
+    looked for in the passage's text: 超微 is in 超微型, a word of its own to jieba.)"""
+    name_spellings = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
+    named = [c for c in concepts if c.in_corpus == 1.0 and not c.spellings.isdisjoint(name_spellings)]
+    passage = normalize(chosen[0].chunk.embed_text)
+    return bool(named) and not any(spelling in passage for c in named for spelling in c.spellings)
+
+
 def _substantial(word: str) -> bool:
     """A word that says what is asked: not a lone Chinese character (去, 做, 搞) or a two-letter word."""
     return len(word) >= (3 if word.isascii() else 2)
@@ -95,6 +107,8 @@ def refusal_reason(query: Query, kind: str | None, chosen: list[Pick], best_cove
     unknown = unknown_names(query.text, names, keyword)
     if unknown:
         return "unknown name: " + ", ".join(unknown)
+    if names_elsewhere(names, query.concepts, chosen):
+        return "the question's names are not in the evidence"
     if not kinds.gives(chosen[0].sentence, kind):
         return f"no {kind} in the evidence"
     # "那华为呢？" is all names by design: what it asks comes from the earlier question

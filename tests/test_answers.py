@@ -75,6 +75,7 @@ def test_answer_many_matches_single_answers(engine):
     "一张H20显卡在国内卖多少钱？",                  # counts of H20s, but no price
     "字节跳动的市值是多少？",                        # a sum of money; the nearby numbers count GPUs
     "GPU走私会判几年？",                             # how long; "未来几年" is no duration
+    "What is the price of an H20?",                  # a price, but of a plane ticket, in a passage without H20
 ])
 def test_evidence_of_the_wrong_kind_is_refused(engine, question):
     assert engine.answer(question).refused

@@ -22,6 +22,7 @@ from bot import kinds
     ("字节跳动向甲骨文租了几年GPU？", "duration"),           # 租…几年 asks how long, not a price
     ("成本和卖价分别是多少？", "money"),
     ("How much does a first-class ticket cost?", "money"),
+    ("What is the price of an H20?", "money"),
     ("字节跳动在中国境内的GPU数量超过多少？", "number"),
     ("为什么新加坡不让再建新的机房了？", None),
     ("GPU走私会判几年？", "duration"),
