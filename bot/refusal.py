@@ -9,7 +9,7 @@ score as low as unanswerable questions that reuse the article's words), so the d
 - a missing name: the question asks who / what someone is called, and no chosen sentence names anyone;
 - names elsewhere: the question names things the articles know, and the passage the answer leads with
   names none of them;
-- only names match: the chosen sentences share nothing with the question but the names of people or places.
+- only a name matches: the chosen sentences share one name with the question and none of its other words.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from .extractive import Pick, evidence_tokens
 MIN_COVERAGE = 0.2
 _NAME_TAGS = {"nr", "nrt", "nt", "nz", "eng"}    # not ns: jieba tags 回国 and 外国 as places
 _NAME_SPELLINGS = frozenset(spelling for group in NAMES for spelling in group)
-_TERM_SPELLINGS = frozenset(spelling for group in TERMS for spelling in group)   # GPU looks like a name; it isn't
+_TERM_SPELLINGS = frozenset(spelling for group in TERMS for spelling in group)
 _ASKS_NAME = re.compile(r"叫什么|名字|姓名|\bname\b", re.IGNORECASE)
 _HAS_PERSON = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -68,25 +68,28 @@ def only_names_match(question: str, names: list[str], concepts: list[Concept], c
     is only names ("华为呢？", "Who is Nathan Lambert?"), or when two of its names meet in the evidence
     ("Oracle和字节什么关系？": that they meet is the answer)."""
     tokens = evidence_tokens(chosen)
-    name_spellings = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
-    is_name = {c.word: not c.spellings.isdisjoint(name_spellings) for c in concepts}
     matched = [c for c in concepts if c.found_in(tokens) == 1.0]
-    if not matched or not all(is_name[c.word] for c in matched) or len(matched) > 1:
+    if len(matched) != 1 or not _is_name(matched[0], names):
         return False
     asked_for = kinds.asked_type(question)
-    missed = [c for c in concepts if c not in matched and not is_name[c.word] and _substantial(c.word)
-              and c.word not in asked_for]
-    return bool(missed)
+    return any(c is not matched[0] and not _is_name(c, names) and _substantial(c.word) and c.word not in asked_for
+               for c in concepts)
 
 
 def names_elsewhere(names: list[str], concepts: list[Concept], chosen: list[Pick]) -> bool:
     """The question names things the articles know, and the passage the answer leads with names none of
-    them: "What is the price of an H20?" is not answered by the price of a plane ticket. (Spellings are
-    looked for in the passage's text: 超微 is in 超微型, a word of its own to jieba.)"""
-    name_spellings = (set(names) | _NAME_SPELLINGS) - _TERM_SPELLINGS
-    named = [c for c in concepts if c.in_corpus == 1.0 and not c.spellings.isdisjoint(name_spellings)]
+    them: "What is the price of an H20?" is not answered by the price of a plane ticket. Spellings are
+    looked for in the passage's text (超微 is in 超微型, a word of its own to jieba), which errs towards
+    answering."""
+    named = [c for c in concepts if c.in_corpus == 1.0 and _is_name(c, names)]
     passage = normalize(chosen[0].chunk.embed_text)
     return bool(named) and not any(spelling in passage for c in named for spelling in c.spellings)
+
+
+def _is_name(concept: Concept, names: list[str]) -> bool:
+    """A name of the question's (by jieba's tags) or of the glossary's, and not a term (GPU looks like one)."""
+    spellings = concept.spellings - _TERM_SPELLINGS
+    return not spellings.isdisjoint(names) or not spellings.isdisjoint(_NAME_SPELLINGS)
 
 
 def _substantial(word: str) -> bool:
