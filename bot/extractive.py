@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.chunking import Chunk
 from index.retrieve import Hit, Query, sentence_match
@@ -31,6 +32,8 @@ class Pick:
     hit_index: int     # position of the passage in the hits
     chunk: Chunk       # the passage
     sentence: str
+    tokens: frozenset[str]   # the sentence's keyword tokens
+    gives_kind: bool   # it gives the kind of answer asked (bot/kinds.py)
     score: float
     coverage: float    # share of the question's words it holds
     similarity: float  # cosine to the question embedding
@@ -41,13 +44,13 @@ def score_sentences(index: ArticleIndex, query: Query, hits: list[Hit], dense_tr
     picks = []
     for position, hit in enumerate(hits[:PASSAGES_CONSIDERED]):
         for row in index.sentences.rows_of(hit.row):
-            coverage = sentence_match(query.concepts, index.sentences.tokens(row), index.sentences.texts[row])
+            tokens = index.sentences.tokens(row)
+            coverage = sentence_match(query.concepts, tokens, index.sentences.texts[row])
             similarity = float(index.sentences.vectors[row] @ query.vector) if query.vector is not None else 0.0
             sentence = _LIST_MARK.sub("", index.sentences.texts[row]).strip()
-            score = (coverage + dense_trust * 0.5 * max(similarity, 0.0)
-                     + (KIND_BONUS if kind and kinds.gives(sentence, kind) else 0.0)
-                     - 0.05 * position)
-            picks.append(Pick(position, hit.chunk, sentence, score, coverage, similarity))
+            gives_kind = bool(kind) and kinds.gives(sentence, kind)
+            score = coverage + dense_trust * 0.5 * max(similarity, 0.0) + KIND_BONUS * gives_kind - 0.05 * position
+            picks.append(Pick(position, hit.chunk, sentence, tokens, gives_kind, score, coverage, similarity))
     picks.sort(key=lambda p: -p.score)
     return picks
 
@@ -59,7 +62,7 @@ def choose(picks: list[Pick], kind: str | None) -> list[Pick]:
     if not picks:
         return []
     if kind:
-        giving = [p for p in picks if kinds.gives(p.sentence, kind) and p.score >= KIND_LEAD_RATIO * picks[0].score
+        giving = [p for p in picks if p.gives_kind and p.score >= KIND_LEAD_RATIO * picks[0].score
                   and p.coverage >= 0.5 * picks[0].coverage]
         if giving:
             picks = giving[:1] + [p for p in picks if p is not giving[0]]
@@ -80,4 +83,9 @@ def coverage_under_heading(query: Query, pick: Pick) -> float:
 
 def evidence_tokens(picks: list[Pick]) -> frozenset[str]:
     """Keyword tokens of the chosen sentences and of the headings they stand under."""
-    return frozenset(t for pick in picks for text in (pick.sentence, pick.chunk.section) for t in tokenize(text))
+    return frozenset().union(*(pick.tokens | _heading_tokens(pick.chunk.section) for pick in picks))
+
+
+@lru_cache(maxsize=1024)
+def _heading_tokens(section: str) -> frozenset[str]:
+    return frozenset(tokenize(section))

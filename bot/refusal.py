@@ -112,7 +112,7 @@ def refusal_reason(query: Query, kind: str | None, chosen: list[Pick], best_cove
         return "unknown name: " + ", ".join(unknown)
     if names_elsewhere(names, query.concepts, chosen):
         return "the question's names are not in the evidence"
-    if not kinds.gives(chosen[0].sentence, kind):
+    if kind and not chosen[0].gives_kind:
         return f"no {kind} in the evidence"
     # "那华为呢？" is all names by design: what it asks comes from the earlier question
     elliptical = kinds.is_elliptical(query.text, query.context)
