@@ -35,7 +35,7 @@ class Engine:
         if settings.llm.configured:
             from .llm import LLMAnswerer
 
-            self.llm = LLMAnswerer(settings.llm)
+            self.llm = LLMAnswerer(settings.llm, embedder=self.embedder)
 
     def _use(self, index: ArticleIndex) -> None:
         retriever = HybridRetriever(index, self.embedder, model_languages=self.settings.index.embedding_languages)

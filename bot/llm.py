@@ -48,10 +48,11 @@ def build_messages(question: str, language: str, previous: Turn | None, hits: li
 
 
 class LLMAnswerer:
-    def __init__(self, settings: LLMSettings, breaker: CircuitBreaker | None = None):
+    def __init__(self, settings: LLMSettings, breaker: CircuitBreaker | None = None, embedder=None):
         from openai import OpenAI
 
         self.settings = settings
+        self.embedder = embedder      # the index's embedder: cross-language support checks (None in unit tests)
         self.breaker = breaker or CircuitBreaker()
         # the key is never logged; servers that need none still make the client demand one
         self.client = OpenAI(base_url=settings.base_url or None, api_key=settings.api_key or "unused", max_retries=0,
