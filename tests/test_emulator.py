@@ -435,3 +435,110 @@ def test_server_dies_with_a_killed_parent():
     while _alive(server_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(server_pid)
+
+
+# -- what issue 12 needs: reactions, inline mode, messages on behalf of a chat, chat members --------
+
+async def test_reactions_through_ptb_and_telegrams_limits(app, emu):
+    from telegram import ReactionTypeEmoji
+
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    asked = emu.send(chat, alice, "hello")
+    await emu.await_bot_messages(chat)
+    assert await app.bot.set_message_reaction(chat["id"], asked["message_id"], "👍") is True
+    [reaction] = emu.reactions(chat)
+    assert reaction["message_id"] == asked["message_id"] and reaction["reaction"] == [
+        {"type": "emoji", "emoji": "👍"}]
+    for bad_reaction, error in ((["🦖"], "REACTION_INVALID"),
+                                ([ReactionTypeEmoji("👍"), ReactionTypeEmoji("👎")], "REACTIONS_TOO_MANY")):
+        with pytest.raises(BadRequest, match="(?i)" + error):
+            await app.bot.set_message_reaction(chat["id"], asked["message_id"], bad_reaction)
+    with pytest.raises(BadRequest, match="(?i)message to react not found"):
+        await app.bot.set_message_reaction(chat["id"], 999, "👍")
+    assert await app.bot.set_message_reaction(chat["id"], asked["message_id"], []) is True   # removes it
+    assert len(emu.reactions(chat)) == 2
+
+
+def test_user_reactions_arrive_only_when_asked_for(emu):
+    api = f"{emu.base_url}{emu.token}"
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    emu.send(chat, alice, "hi")
+    with httpx.Client(trust_env=False, timeout=10) as http:
+        [hi] = http.post(f"{api}/getUpdates").json()["result"]
+        sent = http.post(f"{api}/sendMessage", json={"chat_id": chat["id"], "text": "answer"}).json()["result"]
+        emu.react(chat, alice, sent, "👍")
+        # excluded by default, as on Telegram
+        assert http.post(f"{api}/getUpdates", json={"offset": hi["update_id"] + 1}).json()["result"] == []
+        emu.react(chat, alice, sent, "👎")
+        [update] = http.post(f"{api}/getUpdates", json={"allowed_updates": ["message_reaction"]}).json()["result"]
+        reaction = update["message_reaction"]
+        assert reaction["old_reaction"] == [{"type": "emoji", "emoji": "👍"}]
+        assert reaction["new_reaction"] == [{"type": "emoji", "emoji": "👎"}]
+        assert reaction["user"]["id"] == alice["id"] and reaction["message_id"] == sent["message_id"]
+
+
+async def test_inline_queries_and_answers_with_telegrams_limits(app, emu):
+    from telegram import InlineQueryResultArticle, InputTextMessageContent
+
+    alice = emu.user()
+    with pytest.raises(EmulatorError, match="setinline"):
+        emu.inline_query(alice, "hello")          # off until BotFather /setinline
+    emu.reset(inline_mode=True)
+    assert (await app.bot.get_me()).supports_inline_queries is True
+    with pytest.raises(EmulatorError, match="256"):
+        emu.inline_query(alice, "x" * 257)
+
+    def article(rid, text="<b>answer</b> [1]"):
+        return InlineQueryResultArticle(rid, "title", InputTextMessageContent(text, parse_mode="HTML"))
+
+    query = emu.inline_query(alice, "question")
+    for results, error in (([article("a"), article("a")], "RESULT_ID_DUPLICATE"),
+                           ([article(str(i)) for i in range(51)], "RESULTS_TOO_MUCH"),
+                           ([article("x" * 65)], "RESULT_ID_INVALID"),
+                           ([article("a", "<b></b>")], "MESSAGE_EMPTY"),
+                           ([article("a", "x" * 4097)], "MESSAGE_TOO_LONG"),
+                           ([article("a", "<br>")], "can't parse entities")):
+        with pytest.raises(BadRequest, match="(?i)" + error):
+            await app.bot.answer_inline_query(query["id"], results)
+    assert await app.bot.answer_inline_query(query["id"], [article("a")], cache_time=5) is True
+    with pytest.raises(BadRequest, match="(?i)QUERY_ID_INVALID"):         # one answer per query
+        await app.bot.answer_inline_query(query["id"], [article("b")])
+    [answer] = emu.inline_answers()
+    assert answer["query"] == "question" and answer["cache_time"] == 5
+    assert answer["results"][0]["_parsed"]["text"] == "answer [1]"
+    group = emu.group()
+    sent = emu.choose_inline_result(group, query["id"], "a")
+    assert sent["text"] == "answer [1]" and sent["via_bot"]["id"] == emu.bot_id
+    assert sent["from"]["id"] == alice["id"]
+    seen = app.bot_data["seen"]
+    await eventually(lambda: any(u.inline_query for u in seen))
+    assert next(u.inline_query for u in seen if u.inline_query).query == "question"
+
+
+async def test_messages_on_behalf_of_a_chat_and_chat_members(app, emu):
+    group, alice = emu.supergroup(), emu.user()
+    emu.send(group, alice, "hi")
+    anonymous = emu.send_as(group, group, "as the group")
+    assert anonymous["from"]["username"] == "GroupAnonymousBot" and anonymous["sender_chat"]["id"] == group["id"]
+    channel = emu.channel("News")
+    as_channel = emu.send_as(group, channel, "as a channel")
+    assert as_channel["from"]["username"] == "Channel_Bot" and as_channel["sender_chat"]["type"] == "channel"
+    with pytest.raises(EmulatorError, match="Channel_Bot"):
+        emu.send(group, alice, "forged", sender_chat=channel)
+    seen = app.bot_data["seen"]
+    await eventually(lambda: sum(bool(u.message and u.message.sender_chat) for u in seen) == 2)
+    assert [u.effective_message.sender_chat.type for u in seen if u.message and u.message.sender_chat] == [
+        "supergroup", "channel"]
+
+    assert (await app.bot.get_chat_member(group["id"], alice["id"])).status == "member"
+    emu.set_member_status(group, alice, "administrator")
+    member = await app.bot.get_chat_member(group["id"], alice["id"])
+    assert member.status == "administrator" and member.can_delete_messages
+    assert [m.user.id for m in await app.bot.get_chat_administrators(group["id"])] == [alice["id"]]
+    stranger = emu.user()
+    emu.send(emu.private_chat(stranger), stranger, "/hello")
+    assert (await app.bot.get_chat_member(group["id"], stranger["id"])).status == "left"
+    with pytest.raises(BadRequest, match="(?i)user not found"):
+        await app.bot.get_chat_member(group["id"], 777)

@@ -42,6 +42,11 @@ User actions (return the object as delivered to the bot)
                thread_id=None) -> Message
     service_message(chat, user, **fields) -> Message   # e.g. new_chat_members=[emu.bot_user]
     inject_update(**update) -> Update                  # e.g. my_chat_member={...}
+    send_as(chat, sender_chat, text, ...) -> Message    # anonymous admin / posting as a channel
+    channel(title="Test channel") -> Chat;  set_member_status(chat, user, "administrator")
+    react(chat, user, message, *emoji) -> Update       # message_reaction (if allowed_updates)
+    inline_query(user, query) -> InlineQuery           # needs reset(inline_mode=True)
+    choose_inline_result(chat, query_id, result_id) -> Message "via @bot"
 Faults and chat states
     fail_next(method, *, status=429, retry_after=1, description=None, times=1, chat_id=None,
               parameters=None)
@@ -53,8 +58,10 @@ Observations
         filters: thread_id=, after=<message_id>, text_contains=, any record key=value|predicate
     chat_history(chat) -> every Message (users' and bot's) in its final state
     chat_actions(chat), drafts(chat), callback_answers(), calls(method=None)
+    reactions(chat=None), inline_answers(), wait_inline_answer(query_id)
 Async
-    asend(...), apress(...), await_bot_messages(...)
+    asend(...), apress(...), aedit(...), await_bot_messages(...), await_inline_answer(...),
+    await_change(predicate)
 
 A bot message record: message_id, chat_id, message_thread_id, text (plain), entities,
 html (the source when parse_mode was HTML), parse_mode, reply_markup (inline, as echoed),
@@ -183,9 +190,11 @@ class TelegramEmulator:
             raise EmulatorError(f"{op}: {body.get('description')}")
         return body["result"]
 
-    def reset(self, *, privacy_mode: bool | None = None, strict_amp: bool | None = None) -> None:
-        """Forget all chats, messages, updates, faults and records."""
-        options = {"privacy_mode": privacy_mode, "strict_amp": strict_amp}
+    def reset(self, *, privacy_mode: bool | None = None, strict_amp: bool | None = None,
+              inline_mode: bool | None = None) -> None:
+        """Forget all chats, messages, updates, faults and records. ``inline_mode``: whether the
+        bot accepts inline queries (BotFather /setinline; off until turned on)."""
+        options = {"privacy_mode": privacy_mode, "strict_amp": strict_amp, "inline_mode": inline_mode}
         self._call("reset", **{k: v for k, v in options.items() if v is not None})
 
     # ----------------------------------------------------- people and chats
@@ -245,6 +254,68 @@ class TelegramEmulator:
         needed. ``extra`` fields go into the Message as-is (e.g. forward_origin, via_bot)."""
         return self._user_message(chat, user, reply_to=reply_to, thread_id=thread_id, text=text,
                                   entities=entities, fields=extra)
+
+    # Telegram's stand-ins for messages sent on behalf of a chat (Message.sender_chat)
+    ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                       "username": "GroupAnonymousBot"}
+    CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel",
+                   "username": "Channel_Bot"}
+
+    def channel(self, title: str = "Test channel", username: str | None = None) -> dict:
+        chat = {"id": -1001_000_000_000 - next(self._ids), "type": "channel", "title": title}
+        if username:
+            chat["username"] = username
+        return chat
+
+    def send_as(self, chat: dict, sender_chat: dict, text: str, *, entities=None, reply_to=None,
+                thread_id: int | None = None, **extra) -> dict:
+        """A message sent on behalf of a chat: an anonymous admin (sender_chat is the group itself,
+        from @GroupAnonymousBot) or someone posting as a channel (from @Channel_Bot)."""
+        sender = self.ANONYMOUS_ADMIN if sender_chat["id"] == chat["id"] else self.CHANNEL_BOT
+        return self.send(chat, sender, text, entities=entities, reply_to=reply_to,
+                         thread_id=thread_id, sender_chat=sender_chat, **extra)
+
+    def set_member_status(self, chat, user: dict, status: str) -> None:
+        """getChatMember's answer for this user: creator|administrator|member|restricted|left|kicked
+        (default: member once they have written in the chat, else left)."""
+        self._call("member_status", chat_id=_chat_id(chat), user=user, status=status)
+
+    def react(self, chat, user: dict, message, *emoji: str) -> dict:
+        """The user sets their reactions on a message (none = remove): a message_reaction update."""
+        return self._call("react", chat_id=_chat_id(chat), message_id=_message_id(message),
+                          emoji=list(emoji), **{"from": user})
+
+    def inline_query(self, user: dict, query: str, *, chat_type: str | None = "sender",
+                     offset: str = "") -> dict:
+        """The user types "@bot query" (needs reset(inline_mode=True), i.e. BotFather /setinline)."""
+        return self._call("inline_query", query=query, chat_type=chat_type, offset=offset,
+                          **{"from": user})
+
+    def inline_answers(self) -> list[dict]:
+        """answerInlineQuery calls that succeeded; each result of type article has ``_parsed``
+        (the message text and entities it would send)."""
+        return self._call("inline_answers")
+
+    def wait_inline_answer(self, query_id: str, timeout: float = 15.0) -> dict:
+        deadline = time.monotonic() + timeout
+        version = -1
+        while True:
+            found = [a for a in self.inline_answers() if a["inline_query_id"] == query_id]
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise EmulatorTimeout(f"inline query {query_id} not answered within {timeout}s; "
+                                      f"calls: {self.calls('answerInlineQuery')}")
+            version = self._call("wait", version=version, timeout=min(1.0, timeout))["version"]
+
+    def choose_inline_result(self, chat: dict, query_id: str, result_id: str) -> dict:
+        """The user sends a result to ``chat``: their message "via @bot" with its text."""
+        return self._call("choose_inline_result", chat=chat, inline_query_id=query_id,
+                          result_id=result_id)
+
+    def reactions(self, chat=None) -> list[dict]:
+        """setMessageReaction calls that succeeded (chat_id, message_id, reaction, is_big)."""
+        return self._call("reactions", chat_id=None if chat is None else _chat_id(chat))
 
     def mention_text(self, *parts: str | dict) -> tuple[str, list[dict]]:
         """Build text with mentions: ``mention_text(emu.bot_user, " 总结一下")`` ->
@@ -404,4 +475,26 @@ class TelegramEmulator:
 
     async def await_bot_messages(self, *args, **kwargs) -> list[dict]:
         return await asyncio.to_thread(self.wait_bot_messages, *args, **kwargs)
+
+    async def aedit(self, *args, **kwargs) -> dict:
+        return await asyncio.to_thread(self.edit_user_message, *args, **kwargs)
+
+    async def await_inline_answer(self, *args, **kwargs) -> dict:
+        return await asyncio.to_thread(self.wait_inline_answer, *args, **kwargs)
+
+    async def await_change(self, predicate, timeout: float = 15.0):
+        """Wait until ``predicate()`` is truthy, re-checking whenever the bot changes something
+        (a message, an edit, a reaction, a callback answer...); return its value."""
+        deadline = time.monotonic() + timeout
+        version = -1
+        while True:
+            value = await asyncio.to_thread(predicate)
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise EmulatorTimeout(f"condition not met within {timeout}s")
+            state = await asyncio.to_thread(self._call, "wait", version=version,
+                                            timeout=min(remaining, 1.0))
+            version = state["version"]
 

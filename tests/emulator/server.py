@@ -57,11 +57,11 @@ INLINE_ACTIONS = ("url", "callback_data", "web_app", "login_url", "switch_inline
 REAL_UNIMPLEMENTED = {m.lower() for m in (
     "forwardMessage forwardMessages copyMessage copyMessages sendPhoto sendAudio sendDocument "
     "sendVideo sendAnimation sendVoice sendVideoNote sendPaidMedia sendMediaGroup sendLocation "
-    "sendVenue sendContact sendPoll sendChecklist sendDice setMessageReaction "
+    "sendVenue sendContact sendPoll sendChecklist sendDice "
     "getUserProfilePhotos getFile banChatMember unbanChatMember restrictChatMember "
-    "promoteChatMember getChatAdministrators getChatMemberCount getChatMember leaveChat "
+    "promoteChatMember getChatMemberCount leaveChat "
     "pinChatMessage unpinChatMessage unpinAllChatMessages editMessageCaption editMessageMedia "
-    "stopPoll answerInlineQuery setMyName getMyName setMyDescription getMyDescription "
+    "stopPoll setMyName getMyName setMyDescription getMyDescription "
     "setMyShortDescription getMyShortDescription setChatMenuButton getChatMenuButton "
     "setMyDefaultAdministratorRights getMyDefaultAdministratorRights createForumTopic "
     "editForumTopic closeForumTopic reopenForumTopic deleteForumTopic sendSticker "
@@ -69,12 +69,24 @@ REAL_UNIMPLEMENTED = {m.lower() for m in (
 
 JSON_FIELDS = {"reply_markup", "reply_parameters", "entities", "caption_entities",
                "allowed_updates", "link_preview_options", "commands", "scope", "message_ids",
-               "quote_entities"}
+               "quote_entities", "reaction", "results", "button"}
 INT_FIELDS = {"message_id", "message_thread_id", "draft_id", "offset", "limit", "timeout",
               "reply_to_message_id", "cache_time", "max_connections", "direct_messages_topic_id"}
 BOOL_FIELDS = {"disable_notification", "protect_content", "allow_sending_without_reply",
                "show_alert", "drop_pending_updates", "disable_web_page_preview",
-               "allow_paid_broadcast", "can_stop"}
+               "allow_paid_broadcast", "can_stop", "is_big", "is_personal"}
+# ReactionTypeEmoji: the emoji a reaction may use (Bot API docs, "ReactionTypeEmoji")
+REACTION_EMOJI = set("""❤ 👍 👎 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤‍🔥 🌚 🌭 💯
+🤣 ⚡ 🍌 🏆 💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨‍💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘
+🙉 🦄 😘 💊 🙊 😎 👾 🤷‍♂ 🤷 🤷‍♀ 😡""".split())
+INLINE_RESULT_TYPES = {"article", "photo", "gif", "mpeg4_gif", "video", "audio", "voice", "document",
+                       "location", "venue", "contact", "game", "sticker"}
+MAX_INLINE_RESULTS = 50          # answerInlineQuery: "No more than 50 results per query are allowed."
+MAX_INLINE_QUERY = 256           # InlineQuery.query: "Text of the query (up to 256 characters)"
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                   "username": "GroupAnonymousBot"}
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+MEMBER_STATUSES = {"creator", "administrator", "member", "restricted", "left", "kicked"}
 JSON_ERRORS = {"reply_markup": "can't parse reply keyboard markup JSON object",
                "entities": "can't parse entities JSON object",
                "reply_parameters": "can't parse reply parameters JSON object"}
@@ -123,6 +135,7 @@ class Emulator:
                  strict_amp: bool):
         self.bot = {"id": bot_id, "is_bot": True, "first_name": first_name, "username": username}
         self.privacy_mode, self.strict_amp = privacy_mode, strict_amp
+        self.inline_mode = False      # BotFather /setinline; reset(inline_mode=True) turns it on
         self.poller: asyncio.Future | None = None
         self.reset()
 
@@ -141,6 +154,10 @@ class Emulator:
         self.callbacks: dict[str, dict] = {}  # id -> {"query", "answer"}
         self.callback_ids = itertools.count(4000000000000000001)
         self.answers: list[dict] = []
+        self.inline_queries: dict[str, dict] = {}   # id -> {"query", "answer"}
+        self.inline_ids = itertools.count(5000000000000000001)
+        self.reactions: list[dict] = []              # setMessageReaction calls that succeeded
+        self.members: dict[tuple[int, int], str] = {}   # (chat id, user id) -> status
         self.calls: list[dict] = []
         self.version = 0
         self.changed = asyncio.Event()
@@ -382,7 +399,7 @@ class Emulator:
     def m_getme(self, p):
         return {**self.bot, "can_join_groups": True,
                 "can_read_all_group_messages": not self.privacy_mode,
-                "supports_inline_queries": False, "can_connect_to_business": False,
+                "supports_inline_queries": self.inline_mode, "can_connect_to_business": False,
                 "has_main_web_app": False, "has_topics_enabled": False,
                 "allows_users_to_create_topics": False, "can_manage_bots": False,
                 "supports_guest_queries": False}
@@ -625,13 +642,199 @@ class Emulator:
         self.bump()
         return True
 
+
+    def m_setmessagereaction(self, p):
+        """Bots set at most one reaction per message, from the ReactionTypeEmoji list (custom emoji only
+        when already on the message, paid reactions never); an empty list removes the bot's reaction."""
+        cs = self.chat_state(p.get("chat_id"))
+        rec = cs["messages"].get(p.get("message_id"))
+        if rec is None or rec["deleted"]:
+            raise bad("message to react not found")
+        reaction = p.get("reaction") or []
+        if not isinstance(reaction, list):
+            raise bad("can't parse reaction types JSON object")
+        if len(reaction) > 1:
+            raise bad("REACTIONS_TOO_MANY")
+        for r in reaction:
+            if not isinstance(r, dict) or r.get("type") not in ("emoji", "custom_emoji", "paid"):
+                raise bad("REACTION_INVALID")
+            if r["type"] == "emoji" and r.get("emoji") not in REACTION_EMOJI:
+                raise bad("REACTION_INVALID")
+            if r["type"] != "emoji":
+                raise bad("REACTION_INVALID")
+        rec["bot_reaction"] = reaction
+        self.reactions.append({"chat_id": cs["chat"]["id"], "message_id": p["message_id"],
+                               "reaction": reaction, "is_big": bool(p.get("is_big")),
+                               "time": time.time()})
+        self.bump()
+        return True
+
+    def m_answerinlinequery(self, p):
+        """Checks what Telegram documents: a known, unanswered query id; at most 50 results, each with
+        a unique 1-64 byte id, a known type, and for articles a title and a message of 1-4096
+        characters after entity parsing."""
+        entry = self.inline_queries.get(str(p.get("inline_query_id", "")))
+        if entry is None or entry["answer"] is not None:
+            raise bad("QUERY_ID_INVALID")
+        results = p.get("results")
+        if not isinstance(results, list):
+            raise bad("can't parse inline query results JSON object")
+        if len(results) > MAX_INLINE_RESULTS:
+            raise bad("RESULTS_TOO_MUCH")
+        seen, parsed = set(), []
+        for r in results:
+            if not isinstance(r, dict) or "id" not in r:
+                raise bad('can\'t parse inline query result: Can\'t find field "id"')
+            rid = str(r["id"])
+            if not 1 <= len(rid.encode()) <= 64:
+                raise bad("RESULT_ID_INVALID")
+            if rid in seen:
+                raise bad("RESULT_ID_DUPLICATE")
+            seen.add(rid)
+            if r.get("type") not in INLINE_RESULT_TYPES:
+                raise bad("RESULT_TYPE_INVALID")
+            if r["type"] == "article" and not str(r.get("title") or "").strip():
+                raise bad("RESULT_TITLE_EMPTY")
+            content = r.get("input_message_content")
+            out = dict(r)
+            if r["type"] == "article" and not isinstance(content, dict):
+                raise bad('can\'t parse inline query result: Can\'t find field "input_message_content"')
+            if isinstance(content, dict) and "message_text" in content:
+                try:
+                    text, ents = self.format_text(content["message_text"], content.get("parse_mode"),
+                                                  content.get("entities"))
+                except ApiError as exc:
+                    if "empty" in exc.description:
+                        raise bad("MESSAGE_EMPTY") from None
+                    if "too long" in exc.description:
+                        raise bad("MESSAGE_TOO_LONG") from None
+                    raise
+                out["_parsed"] = {"text": text, "entities": ents}
+            if "reply_markup" in r:
+                self.check_markup(r["reply_markup"])
+            parsed.append(out)
+        if len(str(p.get("next_offset", "")).encode()) > 64:
+            raise bad("NEXT_OFFSET_INVALID")
+        entry["answer"] = {"inline_query_id": str(p["inline_query_id"]), "results": parsed,
+                           "cache_time": p.get("cache_time", 300),
+                           "is_personal": bool(p.get("is_personal", False)),
+                           "next_offset": p.get("next_offset", ""), "button": p.get("button"),
+                           "query": entry["query"]["query"], "time": time.time()}
+        self.bump()
+        return True
+
+    def m_getchatmember(self, p):
+        cs = self.chat_state(p.get("chat_id"), for_send=False)
+        user = self.users.get(p.get("user_id"))
+        if user is None:
+            raise bad("user not found")
+        return self._member(cs, user)
+
+    def m_getchatadministrators(self, p):
+        cs = self.chat_state(p.get("chat_id"), for_send=False)
+        if cs["chat"]["type"] == "private":
+            raise bad("there are no administrators in the private chat")
+        return [self._member(cs, self.users[uid]) for (cid, uid), status in self.members.items()
+                if cid == cs["chat"]["id"] and status in ("creator", "administrator")]
+
+    def _member(self, cs: dict, user: dict) -> dict:
+        chat_id = cs["chat"]["id"]
+        if cs["chat"]["type"] == "private":
+            status = "member" if user["id"] in (chat_id, self.bot["id"]) else "left"
+        else:
+            status = self.members.get((chat_id, user["id"]), "member" if any(
+                r["message"].get("from", {}).get("id") == user["id"] for r in cs["messages"].values())
+                or user["id"] == self.bot["id"] else "left")
+        member = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({k: True for k in (
+                "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                "can_delete_stories", "can_pin_messages")},
+                can_be_edited=False, is_anonymous=False, can_promote_members=False)
+        return member
+
     # ------------------------------------------------------------ test side
     def t_reset(self, p):
-        for key in ("privacy_mode", "strict_amp"):
+        for key in ("privacy_mode", "strict_amp", "inline_mode"):
             if key in p:
                 setattr(self, key, bool(p[key]))
         self.reset()
         return True
+
+
+    def t_member_status(self, p):
+        """{chat_id, user, status}: e.g. make someone an administrator of a group."""
+        cs = self.chat_state(p["chat_id"], for_send=False)
+        if p["status"] not in MEMBER_STATUSES:
+            raise bad(f"unknown member status {p['status']!r}")
+        user = p["user"]
+        self.users[user["id"]] = user
+        self.members[(cs["chat"]["id"], user["id"])] = p["status"]
+        return True
+
+    def t_react(self, p):
+        """A user changes their reactions to a message: {chat_id, message_id, from, emoji: [..]}
+        -> the message_reaction update (delivered only if the bot asked for it in allowed_updates)."""
+        cs = self.chat_state(p["chat_id"], for_send=False)
+        rec = cs["messages"].get(p["message_id"])
+        if rec is None or rec["deleted"]:
+            raise bad("no such message")
+        user = self._sender(p)
+        new = [{"type": "emoji", "emoji": e} for e in p.get("emoji") or []]
+        for r in new:
+            if r["emoji"] not in REACTION_EMOJI:
+                raise bad("REACTION_INVALID")
+        old = rec.setdefault("user_reactions", {}).get(user["id"], [])
+        rec["user_reactions"][user["id"]] = new
+        return self.push_update("message_reaction", {
+            "chat": cs["chat"], "message_id": p["message_id"], "user": user, "date": now(),
+            "old_reaction": old, "new_reaction": new})
+
+    def t_inline_query(self, p):
+        """A user types "@bot <query>": {from, query, chat_type?, offset?} -> the InlineQuery.
+        Refused unless inline mode is on (BotFather /setinline; here reset(inline_mode=True))."""
+        if not self.inline_mode:
+            raise bad("inline mode is off for this bot (BotFather /setinline; "
+                      "TelegramEmulator.reset(inline_mode=True))")
+        query = str(p.get("query", ""))
+        if len(query) > MAX_INLINE_QUERY:
+            raise bad(f"an inline query holds at most {MAX_INLINE_QUERY} characters")
+        inline = {"id": str(next(self.inline_ids)), "from": self._sender(p), "query": query,
+                  "offset": str(p.get("offset", ""))}
+        if p.get("chat_type"):
+            inline["chat_type"] = p["chat_type"]
+        self.inline_queries[inline["id"]] = {"query": inline, "answer": None}
+        self.push_update("inline_query", inline)
+        return inline
+
+    def t_inline_answers(self, p):
+        return [e["answer"] for e in self.inline_queries.values() if e["answer"] is not None]
+
+    def t_choose_inline_result(self, p):
+        """The user picks a result: it is sent to {chat} as the user's message "via @bot"."""
+        entry = self.inline_queries.get(str(p["inline_query_id"]))
+        if entry is None or entry["answer"] is None:
+            raise bad("that inline query has no answer")
+        result = next((r for r in entry["answer"]["results"] if r["id"] == p["result_id"]), None)
+        if result is None or "_parsed" not in result:
+            raise bad(f"no text result with id {p['result_id']!r}")
+        cs = self.register_chat(p["chat"])
+        fields = {"text": result["_parsed"]["text"], "via_bot": self.bot}
+        if result["_parsed"]["entities"]:
+            fields["entities"] = result["_parsed"]["entities"]
+        if result.get("reply_markup"):
+            fields["reply_markup"] = self.check_markup(result["reply_markup"])
+        msg = self.build_message(cs, self._sender({"from": entry["query"]["from"]}), fields=fields)
+        self.store(cs, msg, by_bot=False)
+        if cs["status"] == "member" and self.should_deliver(cs, msg):
+            self.push_update("message", msg)
+        return msg
+
+    def t_reactions(self, p):
+        return [r for r in self.reactions if p.get("chat_id") is None or r["chat_id"] == p["chat_id"]]
 
     def _sender(self, p) -> dict:
         user = p["from"]
@@ -646,6 +849,13 @@ class Emulator:
             raise bad("group chat was upgraded to a supergroup chat")
         sender = self._sender(p)
         fields = dict(p.get("fields") or {})
+        if fields.get("sender_chat") is not None:
+            if cs["chat"]["type"] not in ("group", "supergroup"):
+                raise bad("sender_chat is only set in groups and supergroups")
+            anonymous = fields["sender_chat"]["id"] == cs["chat"]["id"]
+            expected = ANONYMOUS_ADMIN if anonymous else CHANNEL_BOT
+            if sender["id"] != expected["id"]:
+                raise bad(f"a message with sender_chat comes from @{expected['username']}")
         for key in ("text", "caption"):
             if p.get(key) is not None:
                 ents_key = "entities" if key == "text" else "caption_entities"
