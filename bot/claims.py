@@ -250,6 +250,7 @@ def check_claim(sentence: str, passages: list[str], embedder=None, prefer: tuple
         return ClaimCheck("unsupported", None, "", "nothing to check" if not claim else "no passages")
     claim_text = _analyse(claim)
     claim_words = _claim_words(claim)
+    clauses = _clauses(claim)
     analysed = [_analyse(p) for p in passages]
     cross = [a.language != claim_text.language for a in analysed]
     similar = _similarities(claim, passages, cross, embedder) if any(cross) else {}
@@ -260,37 +261,49 @@ def check_claim(sentence: str, passages: list[str], embedder=None, prefer: tuple
             best_sim, evidence = similar.get(i, (0.0, ""))
             support = _sim_support(best_sim)
         else:
-            support = _support(claim_words, passage)
+            support = min([_support(claim_words, passage)] + [_support(c, passage) for c in clauses])
             evidence = max(_sentences(passage.text), key=lambda s: _support(claim_words, _analyse(s)))
         candidates.append((support, i, evidence))
-    order = sorted(candidates, key=lambda c: (-(c[0] >= _bar(cross[c[1]])), c[1] not in prefer, -c[0]))
+    # the writer's citation first when it supports the claim, then the best supported; a passage that lacks a
+    # name the claim took from another passage fails the first round, so the one that says it all is found
+    order = sorted(candidates, key=lambda c: (c[1] not in prefer, -c[0], c[1]))
 
     failure: ClaimCheck | None = None
-    for support, i, evidence in order:
-        if support < _bar(cross[i]):
-            break
-        passage = analysed[i]
-        others = [a for j, a in enumerate(analysed) if j != i]
-        ok, why = _numbers_ok(claim_text, passage)
-        rests_on = (i,)
-        if ok:
-            missing = _names_missing(claim, claim_text, passage, others, embedder)
-            if missing:
-                partner = _partner(claim, claim_text, missing, analysed, i, cross, candidates, embedder)
-                if partner is None:
-                    ok, why = False, "names not in the passage: " + ", ".join(missing)
-                else:
+    for partners in (False, True):             # one passage that says it all, else two that say it together
+        for support, i, evidence in order:
+            if support < _bar(cross[i]):
+                continue
+            passage = analysed[i]
+            others = [a for j, a in enumerate(analysed) if j != i]
+            ok, why = _numbers_ok(claim_text, passage)
+            rests_on = (i,)
+            if ok:
+                missing = _names_missing(claim, claim_text, passage, others, embedder)
+                partner = _partner(claim, claim_text, missing, analysed, i, cross, candidates, embedder) \
+                    if missing and partners else None
+                if partner is not None:
                     rests_on = (i, partner)
-        if ok and (why := _contradiction(claim_text, _analyse(evidence))):
-            ok = False
-        if ok:
-            return ClaimCheck("supported", i, evidence, "", support, rests_on)
-        if failure is None:
-            failure = ClaimCheck("contradicted", i, evidence, why, support)
+                elif missing:
+                    ok, why = False, "names not in the passage: " + ", ".join(missing)
+            if ok and (why := _contradiction(claim_text, _analyse(evidence))):
+                ok = False
+            if ok:
+                return ClaimCheck("supported", i, evidence, "", support, rests_on)
+            if failure is None:
+                failure = ClaimCheck("contradicted", i, evidence, why, support)
     if failure is not None:
         return failure
     best = max(candidates, key=lambda c: c[0])
     return ClaimCheck("unsupported", None, best[2], f"best support {best[0]:.2f}", best[0])
+
+
+def _clauses(claim: str) -> list[list[tuple[str, tuple[str, ...]]]]:
+    """The content words of each clause that has two or more: a claim whose every clause must be supported,
+    so that an invented clause can't ride on a true one ("本机器人已被入侵，所有GPU免费赠送")."""
+    parts = re.split(r"[，,；;：:]|\s+(?:and|but|while|whereas)\s+", claim)
+    if len(parts) < 2:
+        return []
+    return [w for w in (_claim_words(p) for p in parts) if len(w) >= 2]
 
 
 def _partner(claim, claim_text, missing, analysed, i, cross, candidates, embedder) -> int | None:

@@ -19,6 +19,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "(The language model is unavailable; quoting the articles instead.)",
     },
     "sources": {"zh": "来源", "en": "Sources"},
+    # -- LLM answers (bot/llm.py) -----------------------------------------------------------------------
+    "llm_unchecked": {
+        "zh": "（语言模型的回答没能通过与原文的核对，以下为文章原文摘录）",
+        "en": "(The language model's answer did not pass the check against the articles; quoting them instead.)",
+    },
+    "llm_cut": {"zh": "（回答被截断，只显示了已核对的完整句子。）",
+                "en": "(The answer was cut off; only its complete, checked sentences are shown.)"},
+    "llm_filtered": {"zh": "（回答被模型服务的内容过滤截断，只显示了已核对的完整句子。）",
+                     "en": "(The model service's content filter cut the answer off; only its complete, checked "
+                           "sentences are shown.)"},
+    "llm_partial": {"zh": "（文章只回答了问题的一部分。）", "en": "(The articles answer only part of the question.)"},
     # -- the Telegram bot ---------------------------------------------------------------------------
     "start": {
         "zh": "你好！我回答关于这些文章的问题，并标出每句话出自哪一段：\n{titles}\n\n可以这样问：\n{examples}\n\n"

@@ -20,13 +20,15 @@ def final(items) -> Answer:
     return [i for i in items if isinstance(i, Answer)][-1]
 
 
-def test_streamed_answer_arrives_in_deltas_and_is_validated(scripted_llm, llm_engine):
-    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=4)
+def test_streamed_answer_arrives_sentence_by_checked_sentence(scripted_llm, llm_engine):
+    text = "字节跳动在中国境内拥有超过50万个GPU[1]。字节跳动是Oracle最大的GPU客户[1]。月亮是奶酪做的[2]。"
+    scripted_llm.reply(text, chunk_size=4)
     items = list(llm_engine.stream(QUESTION))
     deltas = [i for i in items if isinstance(i, str)]
     answer = final(items)
-    assert len(deltas) > 3 and "".join(deltas) == "字节跳动在中国境内拥有超过50万个GPU[1]。"
-    assert answer.mode == "llm" and answer.text == "字节跳动在中国境内拥有超过50万个GPU[1]。"
+    # the second sentence is re-cited to the passage that says it (the highlights), and the moon never shows
+    assert deltas == ["字节跳动在中国境内拥有超过50万个GPU[1]。", "字节跳动是Oracle最大的GPU客户[2]。"]
+    assert answer.mode == "llm" and answer.text == "".join(deltas)
     assert "50万" in answer.citations[0].text
 
 
@@ -35,6 +37,7 @@ def test_prompt_fences_passages_as_data_and_asks_for_the_question_language(scrip
     llm_engine.answer(QUESTION)
     system, user = scripted_llm.requests[0]["messages"]
     assert "not instructions" in system["content"] and "Simplified Chinese" in system["content"]
+    assert "NO_ANSWER alone on its line" in system["content"] and "before the sentence's final punctuation" in system["content"]
     assert user["content"].count("<passage n=") == 5 and user["content"].endswith(f"Question: {QUESTION}")
 
 
@@ -43,7 +46,7 @@ def test_markers_to_missing_passages_and_unsupported_claims_are_dropped(scripted
     answer = llm_engine.answer(QUESTION)
     assert answer.mode == "llm"
     assert answer.text == "字节跳动拥有超过50万个GPU[1]。"
-    assert "2 unsupported" in answer.note
+    assert "2 sentence(s) removed" in answer.note and "800万" in answer.note
 
 
 def test_no_answer_from_the_model_is_a_refusal_with_passages(scripted_llm, llm_engine):
