@@ -46,10 +46,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "help": {
         "zh": "私聊：直接发送问题即可。\n群组：用 /ask 问题、@{bot} 问题，或回复我的消息。\n"
               "回复我的回答可以继续追问，上下文跟着回复链走。\n\n"
-              "/sources 文章列表\n/ask 问题 提问\n/language zh|en|auto 本聊天使用的语言",
+              "/sources 文章列表\n/ask 问题 提问\n/check 说法 核对说法（或用 /check 回复别人的消息）\n"
+              "/language zh|en|auto 本聊天使用的语言（群里仅管理员）\n\n在任何聊天里输入 @{bot} 问题 也可以直接发送带出处的回答。",
         "en": "Private chat: just send a question.\nGroups: /ask question, @{bot} question, or reply to my message.\n"
               "Reply to an answer to ask a follow-up; the context follows the reply chain.\n\n"
-              "/sources the articles\n/ask question ask\n/language zh|en|auto this chat's language",
+              "/sources the articles\n/ask question ask\n/check claim check a claim (or reply to someone's message "
+              "with /check)\n/language zh|en|auto this chat's language (in groups: admins only)\n\n"
+              "In any chat, type @{bot} question to send a cited answer.",
     },
     "sources_list": {"zh": "我知道的文章：", "en": "The articles I know:"},
     "article_line": {"zh": "{title}（{passages} 段）", "en": "{title} ({passages} paragraphs)"},
@@ -86,6 +89,27 @@ TEXTS: dict[str, dict[str, str]] = {
     "language_auto": {"zh": "好的，按提问的语言回复。", "en": "OK, I'll follow each question's language."},
     "language_usage": {"zh": "用法：/language zh、/language en 或 /language auto",
                        "en": "Usage: /language zh, /language en or /language auto"},
+    # -- issue 12: waiting instead of refusing, quiet manners, claim checks, inline mode ------------
+    "queued": {"zh": "收到，{seconds} 秒后按顺序回答。", "en": "Got it; I'll answer in order in {seconds} s."},
+    "chat_queued": {"zh": "这个聊天的提问有点多，我会按顺序回答，请稍候。",
+                    "en": "This chat is asking a lot right now; I'll answer in order, please bear with me."},
+    "flood": {"zh": "问题太多了，请等前面的回答发出后再问。",
+              "en": "That's a lot of questions at once; please wait for the answers before asking more."},
+    "language_admins_only": {"zh": "只有群管理员可以更改本群的语言。", "en": "Only the group's admins can change its language."},
+    "vote_up": {"zh": "你的评价：👍（再点一次可撤销）", "en": "Your vote: 👍 (press again to take it back)"},
+    "vote_down": {"zh": "你的评价：👎（再点一次可撤销）", "en": "Your vote: 👎 (press again to take it back)"},
+    "vote_removed": {"zh": "已撤销评价。", "en": "Vote taken back."},
+    "passage_shown": {"zh": "这段原文已经发在上面了 ↑", "en": "That passage is already shown above ↑"},
+    "check_usage": {"zh": "请在 /check 后面写上要核对的说法，或用 /check 回复别人的消息。",
+                    "en": "Put the claim after /check, or reply to someone's message with /check."},
+    "check_heading": {"zh": "核对文章：", "en": "Checked against the articles:"},
+    "check_supported": {"zh": "✅ 文章支持", "en": "✅ Supported"},
+    "check_contradicted": {"zh": "❌ 与文章不符", "en": "❌ Contradicted"},
+    "check_unsupported": {"zh": "❔ 文章没有提到", "en": "❔ The articles don't say"},
+    "check_says": {"zh": "文章原文：", "en": "The article says: "},
+    "check_nothing": {"zh": "这条消息里没有可以核对的说法。", "en": "There is no claim in that message to check."},
+    "inline_empty": {"zh": "输入一个关于文章的问题", "en": "Type a question about the articles"},
+    "inline_question": {"zh": "问：", "en": "Q: "},
 }
 
 

@@ -113,29 +113,45 @@ async def test_citation_button_opens_the_passage_in_full(app, emu):
     assert emu.callback_answers()[-1]["callback_query_id"]
 
 
-async def test_feedback_is_stored(app, emu):
-    alice = emu.user()
-    chat = emu.private_chat(alice)
-    await emu.asend(chat, alice, BYTEDANCE)
-    [answer] = await emu.await_bot_messages(chat)
+async def test_feedback_shows_the_vote_and_lets_it_change(app, emu):
+    alice, bob = emu.user(), emu.user()
+    group = emu.group()
+    await emu.asend(group, alice, f"/ask {BYTEDANCE}")
+    [answer] = await emu.await_bot_messages(group)
     thumbs_up = next(d for d in buttons(answer) if d.startswith("f:") and d.endswith(":1"))
-    await asyncio.to_thread(emu.press, chat, alice, answer, thumbs_up)
-    await wait_for(lambda: emu.callback_answers())
-    assert emu.callback_answers()[-1]["text"] == "谢谢反馈！"
-    assert store_of(app).db.execute("SELECT user_id, value FROM feedback").fetchall() == [(alice["id"], 1)]
+    thumbs_down = thumbs_up[:-1] + "-1"
+
+    def labels() -> list[str]:
+        [shown] = emu.bot_messages(group)
+        return [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row][-2:]
+
+    async def press(user, data, expected_labels):
+        await emu.apress(group, user, answer, data)
+        await emu.await_change(lambda: labels() == expected_labels)
+        return emu.callback_answers()[-1]["text"]
+
+    assert await press(alice, thumbs_up, ["👍 1", "👎"]) == "你的评价：👍（再点一次可撤销）"
+    assert (await press(bob, thumbs_up, ["👍 2", "👎"])).startswith("你的评价：👍")
+    assert (await press(bob, thumbs_down, ["👍 1", "👎 1"])).startswith("你的评价：👎")    # changed
+    assert await press(alice, thumbs_up, ["👍", "👎 1"]) == "已撤销评价。"                  # taken back
+    assert store_of(app).db.execute("SELECT user_id, value FROM feedback").fetchall() == [(bob["id"], -1)]
+    assert len(emu.bot_messages(group)) == 1           # votes edit the buttons, they post nothing
 
 
-async def test_cooldown_gets_a_friendly_message_once(emu, engine, tmp_path):
+async def test_questions_over_the_cooldown_wait_and_are_answered_in_order(emu, engine, tmp_path):
     emu.reset()
-    async with running_bot(emu, engine, tmp_path, user_cooldown_s=60.0):
+    async with running_bot(emu, engine, tmp_path, user_cooldown_s=1.0):
         alice = emu.user()
         chat = emu.private_chat(alice)
-        await emu.asend(chat, alice, BYTEDANCE)
-        [answer] = await emu.await_bot_messages(chat)
-        for _ in range(3):
-            await emu.asend(chat, alice, "那华为呢？")
-        [wait] = await emu.await_bot_messages(chat, after=answer, settle=0.5)
-        assert "请稍等" in wait["text"] and "秒" in wait["text"]
+        questions = [BYTEDANCE, "新加坡为什么禁止建设新的数据中心？", "华为在2018年遭禁后是怎么获取材料的？"]
+        for question in questions:
+            await emu.asend(chat, alice, question)
+        replies = await emu.await_bot_messages(chat, count=4, timeout=30, settle=0.5)
+    notices = [r for r in replies if not r["reply_markup"]]
+    answers = [r for r in replies if r["reply_markup"]]
+    assert len(notices) == 1 and "按顺序回答" in notices[0]["text"]        # said once, politely
+    assert len(answers) == 3 and "50万" in answers[0]["text"]
+    assert "电力" in answers[1]["text"] and "华为" in answers[2]["text"]     # in the order asked
 
 
 async def test_refusal_offers_the_nearest_passages(app, emu):
@@ -219,7 +235,8 @@ async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, 
         await emu.asend(chat, alice, "那华为呢？", reply_to=answer)
         [follow_up] = await emu.await_bot_messages(chat, after=answer)
         assert "华为" in follow_up["text"]
-        assert f"Earlier question: {BYTEDANCE}" in scripted_llm.requests[-1]["messages"][1]["content"]
+        prompt = scripted_llm.requests[-1]["messages"][1]["content"]
+        assert BYTEDANCE in prompt and prompt.index(BYTEDANCE) < prompt.index("那华为呢？")    # the earlier turn
 
         group = emu.supergroup()
         scripted_llm.reply(written, chunk_size=2, delay_s=0.25)
@@ -239,8 +256,11 @@ async def wait_for(predicate, timeout: float = 5.0):
 
 
 async def test_a_long_answer_is_split_under_the_limit_with_buttons_on_the_last_part(emu, scripted_llm, index_settings,
-                                                                                   embedder, tmp_path):
+                                                                                   embedder, tmp_path, monkeypatch):
     import re
+
+    import bot.llm_text
+    monkeypatch.setattr(bot.llm_text, "MAX_ANSWER_CHARS", 100_000)     # the LLM path caps answers; not here
 
     from index.text import split_sentences
 

@@ -59,6 +59,7 @@ Observations
     chat_history(chat) -> every Message (users' and bot's) in its final state
     chat_actions(chat), drafts(chat), callback_answers(), calls(method=None)
     reactions(chat=None), inline_answers(), wait_inline_answer(query_id)
+    wait_until(predicate, timeout=15.0), settle(seconds)   # wait on the bot's changes, not on sleeps
 Async
     asend(...), apress(...), aedit(...), await_bot_messages(...), await_inline_answer(...),
     await_change(predicate)
@@ -483,18 +484,29 @@ class TelegramEmulator:
         return await asyncio.to_thread(self.wait_inline_answer, *args, **kwargs)
 
     async def await_change(self, predicate, timeout: float = 15.0):
+        """Wait until ``predicate()`` is truthy (see wait_until); return its value."""
+        return await asyncio.to_thread(self.wait_until, predicate, timeout)
+
+    # ---------------------------------------------------------- waiting on events
+    def wait_until(self, predicate, timeout: float = 15.0):
         """Wait until ``predicate()`` is truthy, re-checking whenever the bot changes something
-        (a message, an edit, a reaction, a callback answer...); return its value."""
+        (a message, an edit, a reaction, a callback or inline answer...); return its value."""
         deadline = time.monotonic() + timeout
         version = -1
         while True:
-            value = await asyncio.to_thread(predicate)
+            value = predicate()
             if value:
                 return value
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise EmulatorTimeout(f"condition not met within {timeout}s")
-            state = await asyncio.to_thread(self._call, "wait", version=version,
-                                            timeout=min(remaining, 1.0))
-            version = state["version"]
+            version = self._call("wait", version=version, timeout=min(remaining, 1.0))["version"]
 
+    def settle(self, seconds: float) -> None:
+        """Return once the bot has changed nothing for ``seconds``."""
+        version = self._call("wait", version=-1)["version"]
+        while True:
+            now = self._call("wait", version=version, timeout=seconds)["version"]
+            if now == version:
+                return
+            version = now

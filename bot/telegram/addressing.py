@@ -39,3 +39,31 @@ def _without(text: str, entities: list[MessageEntity]) -> str:
 
 def _slice(text: str, offset: int, length: int) -> str:
     return text.encode("utf-16-le")[2 * offset: 2 * (offset + length)].decode("utf-16-le", errors="replace")
+
+
+def replied_other(message: Message, bot_id: int) -> Message | None:
+    """The message of another person (not the bot, not a topic's opening) this one replies to, when it has text."""
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created or is_reply_to_bot(message, bot_id):
+        return None
+    return replied if (replied.text or replied.caption) else None
+
+
+def text_of(message: Message) -> str:
+    return message.text if message.text is not None else (message.caption or "")
+
+
+def asks_nothing(text: str, index) -> bool:
+    """Whether a message addressed to the bot asks nothing: "谢谢！", "thanks bot!", "ok", "👍", "好的".
+    Measured, not listed: no question mark, no number, and no word the articles use (in any glossary
+    spelling). Such a reply gets a reaction, not a message. A question that happens to share no word with
+    the articles still asks when it has a question mark; without one it is taken for a remark."""
+    if "?" in text or "？" in text or any(ch.isdigit() for ch in text):
+        return False
+    return not any(c.in_corpus > 0 for c in index.keyword.concepts(text))
+
+
+def has_content(text: str, index) -> bool:
+    """Whether a short text says something of its own that the articles could be asked about (a word they
+    use, or a number), as opposed to pointing at another message: "他说的对吗？", "什么意思？", "is that true?"."""
+    return any(ch.isdigit() for ch in text) or any(c.in_corpus > 0 for c in index.keyword.concepts(text))

@@ -8,7 +8,7 @@ import os
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          CommandHandler, MessageHandler, TypeHandler, filters)
+                          CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
 from ..batching import MicroBatcher
 from ..engine import Engine
@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 256      # answers wait on the model or the LLM, not on each other (per sender: in order)
 
 COMMANDS = {
-    "zh": [("ask", "提问"), ("sources", "文章列表"), ("help", "用法"), ("language", "本聊天的语言：zh、en 或 auto")],
-    "en": [("ask", "ask a question"), ("sources", "the articles"), ("help", "how to use me"),
-           ("language", "this chat's language: zh, en or auto")],
+    "zh": [("ask", "提问"), ("check", "核对一个说法是否符合文章"), ("sources", "文章列表"), ("help", "用法"),
+           ("language", "本聊天的语言：zh、en 或 auto")],
+    "en": [("ask", "ask a question"), ("check", "check a claim against the articles"), ("sources", "the articles"),
+           ("help", "how to use me"), ("language", "this chat's language: zh, en or auto")],
 }
 
 
@@ -48,13 +49,14 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     app.bot_data["services"] = services
 
     app.add_handler(TypeHandler(Update, handlers.gate), group=-1)
-    for name in ("start", "help", "sources", "ask", "language", "reload", "stats"):
+    for name in ("start", "help", "sources", "ask", "check", "language", "reload", "stats"):
         app.add_handler(CommandHandler(name, getattr(handlers, f"cmd_{name}")))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.on_unknown_command))
     app.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.COMMAND, handlers.on_message))
     app.add_handler(MessageHandler(~filters.StatusUpdate.ALL & ~filters.TEXT & ~filters.CAPTION, handlers.on_not_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(InlineQueryHandler(handlers.on_inline_query))
     app.add_error_handler(handlers.on_error)
     return app
 

@@ -7,18 +7,30 @@ import contextlib
 import logging
 import time
 
-from telegram import Chat, Message, Update
+import hashlib
+
+from telegram import (Chat, ChatMember, InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent,
+                      Message, Update)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index.errors import UserFacingError
 
 from .. import messages
+from ..answer import Turn
 from . import delivery, i18n, render
-from .addressing import addressed_question, is_reply_to_bot
-from .answering import respond
+from .addressing import addressed_question, asks_nothing, has_content, is_reply_to_bot, replied_other, text_of
+from .answering import Request, respond
 from .services import Services
 
 log = logging.getLogger(__name__)
+
+ACKNOWLEDGE = "👌"         # the reaction to a message that asks nothing
+MAX_REANSWERS = 3          # a question edited while it is answered is answered again, at most this often
+INLINE_TITLE_CHARS = 64
+SHUTDOWN_CHECK_S = 0.25    # how often a question waiting for its slot checks whether the bot is stopping
+INLINE_CACHE_S = 60        # Telegram may show the same inline answer again for this long without asking
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -28,34 +40,50 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 # -- questions ---------------------------------------------------------------------------------------
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text or a caption: in a private chat it is a question; in a group only when addressed to the bot."""
+    """Text or a caption: in a private chat it is a question; in a group only when addressed to the bot. A
+    mention replying to someone else's message is about that message: "他说的对吗？" checks its claims, "什么
+    意思？" on a question answers it; a mention with a question of its own is answered with that message as
+    context. A message that asks nothing ("谢谢！", "👍") gets a reaction, not a message."""
     message = update.effective_message
-    if _from_bot(message):
+    if _ignored(message, context):
         return
-    text = message.text if message.text is not None else message.caption
+    s = services(context)
     if update.effective_chat.type == Chat.PRIVATE:
-        question = text
+        question = text_of(message)
     else:
         question = addressed_question(message, context.bot.id, context.bot.username)
         if question is None:
             return
-    if question is None:       # a private sticker, photo, voice note…: nothing to answer
-        await _reply(update, context, "not_text")
+    replied = replied_other(message, context.bot.id)
+    if replied is not None:
+        subject = text_of(replied)
+        if has_content(question, s.engine.index):
+            await ask(update, context, question, previous=Turn(question=subject, answer=""))
+        elif "?" in subject or "？" in subject:
+            await ask(update, context, f"{subject} {question}".strip())
+        else:
+            await ask(update, context, subject, kind="check")
+        return
+    if question.strip() and asks_nothing(question, s.engine.index):
+        await _react(update, context)
         return
     await ask(update, context, question)
 
 
 async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos without a caption, voice… in a private chat or as a reply to the bot."""
+    """Stickers, photos without a caption, voice…: a reply to the bot asks nothing (a reaction); in a private
+    chat anything else gets a clear message that only text is answered."""
     message = update.effective_message
-    if _from_bot(message):
+    if _ignored(message, context):
         return
-    if update.effective_chat.type == Chat.PRIVATE or is_reply_to_bot(message, context.bot.id):
+    if is_reply_to_bot(message, context.bot.id):
+        await _react(update, context)
+    elif update.effective_chat.type == Chat.PRIVATE:
         await _reply(update, context, "not_text")
 
 
 async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if _from_bot(update.effective_message):
+    if _ignored(update.effective_message, context):
         return
     question = _command_argument(update.effective_message)
     if not question:
@@ -65,28 +93,147 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await ask(update, context, question)
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def cmd_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/check <claim>, or /check in reply to someone's message: its claims against the articles."""
+    message = update.effective_message
+    if _ignored(message, context):
+        return
+    claim = _command_argument(message)
+    if not claim and (replied := replied_other(message, context.bot.id)) is not None:
+        claim = text_of(replied)
+    if not claim:
+        await _reply(update, context, "check_usage")
+        return
+    await ask(update, context, claim, kind="check")
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, kind: str = "ask",
+              previous: Turn | None = None) -> None:
+    """The question path: limits (a question over them waits for its slot) → reply-chain memory → engine or
+    claim check → render → deliver → store. An edited question is answered again in place."""
     received = time.monotonic()
     s = services(context)
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    user_id = user.id if user else None
+    message, chat = update.effective_message, update.effective_chat
     if not question.strip():
         await _reply(update, context, "empty_question")
         return
-    if update.message and s.store.question_seen(chat.id, message.message_id):
+    if update.edited_message is not None:
+        known = s.store.question_of(chat.id, message.message_id)
+        if known is not None:
+            await _edited(update, context, known, question, kind, received)
+            return
+    elif s.store.question_seen(chat.id, message.message_id):
         log.info("update for message %d in chat %d delivered again; already handled", message.message_id, chat.id)
         return
-    wait = s.limits.take(chat.id, user_id)
-    if wait:
-        if s.limits.should_tell(chat.id, user_id, wait):
-            await _reply(update, context, wait.key, seconds=wait.seconds)
+    sender = _sender_id(update)
+    admission = await _admit(update, context, sender)
+    if admission.refused:
         return
-    shown = (s.store.answer_shown_in(chat.id, message.reply_to_message.message_id)
-             if is_reply_to_bot(message, context.bot.id) else None)
-    previous_id, previous = shown if shown else (None, None)
-    question_id = s.store.record_question(chat.id, user_id, message.message_id, _thread(message), question, previous_id)
-    await respond(context.bot, s, _target(update, s), question_id, question, previous,
-                  private=chat.type == Chat.PRIVATE, received=received)
+    previous_id = None
+    if previous is None and is_reply_to_bot(message, context.bot.id):
+        shown = s.store.answer_shown_in(chat.id, message.reply_to_message.message_id)
+        previous_id, previous = shown if shown else (None, None)
+    question_id = s.store.record_question(chat.id, sender, message.message_id, _thread(message), question,
+                                          previous_id, kind)
+    if not await _wait_for_slot(context, admission.delay, chat.id, sender):
+        return
+    target = _target(update, s)
+    private = chat.type == Chat.PRIVATE
+    answered = None
+    for _ in range(MAX_REANSWERS):
+        text, kind = s.store.question_text(question_id), s.store.question_of(chat.id, message.message_id).kind
+        if text == answered:
+            break
+        shown = s.store.shown(question_id) if answered is not None else None
+        answered = await respond(context.bot, s, target, Request(
+            question_id, text, previous, private, received, kind=kind,
+            replace=shown[1] if shown and shown[2] is not None else []))
+
+
+async def _edited(update: Update, context, known, question: str, kind: str, received: float) -> None:
+    """The asker edited a question. Not answered yet (waiting, or being answered): the new text is what gets
+    answered. Answered: it is answered again, in the messages that show the old answer."""
+    s = services(context)
+    chat = update.effective_chat
+    if question == known.text and kind == known.kind:
+        return                                  # e.g. only the formatting changed
+    s.store.edit_question(known.id, question, kind)
+    if known.answer_id is None:
+        log.info("q%d edited before its answer; the new text will be answered", known.id)
+        return
+    sender = _sender_id(update)
+    admission = await _admit(update, context, sender)
+    if admission.refused:
+        return
+    if not await _wait_for_slot(context, admission.delay, chat.id, sender):
+        return
+    shown = s.store.shown(known.id)
+    previous = s.store.turn(known.previous_answer_id) if known.previous_answer_id else None
+    log.info("q%d edited after its answer; answering again in place", known.id)
+    await respond(context.bot, s, _target(update, s), Request(
+        known.id, s.store.question_text(known.id), previous, chat.type == Chat.PRIVATE, received, kind=kind,
+        replace=shown[1] if shown and shown[0] == chat.id else []))
+
+
+async def _wait_for_slot(context, delay: float, chat_id: int, sender: int | None) -> bool:
+    """Wait for a question's slot; False if the bot is stopping meanwhile. The question is stored, so the next
+    start answers it (answering.resume_unanswered) instead of holding the shutdown for up to a minute."""
+    if delay <= 0:
+        return True
+    app = context.application
+    deadline = time.monotonic() + delay
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if not app.running:
+                return False
+            await asyncio.sleep(min(left, SHUTDOWN_CHECK_S))
+        return app.running
+    finally:
+        services(context).limits.done_waiting(chat_id, sender)
+
+
+async def _admit(update: Update, context, sender: int | None):
+    s = services(context)
+    admission = s.limits.admit(update.effective_chat.id, sender)
+    if admission.notice:
+        await _reply(update, context, admission.notice, seconds=admission.seconds)
+    return admission
+
+
+async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"@bot question" in any chat: one result, the offline answer with its sources as text, to send."""
+    query = update.inline_query
+    text = query.query.strip()
+    language = i18n.pick(None, text, query.from_user.language_code if query.from_user else None)
+    hint = InlineQueryResultsButton(text=messages.text("inline_empty", language), start_parameter="inline")
+    answer = await services(context).batcher.answer(text, None) if text else None
+    if answer is None or answer.mode == "invalid":
+        await _answer_inline(query, [], button=hint, cache_time=5)
+        return
+    answer = i18n.in_script_of(text, answer)
+    body = render.inline_message(answer)
+    title = render.plain(render.answer_messages(answer)[0]).split("\n")[0]
+    if i18n.is_traditional(text) and answer.language == "zh":
+        body, title = i18n.traditional(body), i18n.traditional(title)
+    result = InlineQueryResultArticle(
+        id=hashlib.sha1(text.encode()).hexdigest()[:32], title=_shorten(title, INLINE_TITLE_CHARS),
+        description=_shorten(text, INLINE_TITLE_CHARS),
+        input_message_content=InputTextMessageContent(body, parse_mode=ParseMode.HTML,
+                                                      link_preview_options=delivery.NO_PREVIEW))
+    await _answer_inline(query, [result], cache_time=INLINE_CACHE_S)
+    log.info("inline answer: mode=%s refused=%s citations=%d", answer.mode, answer.refused, len(answer.citations))
+
+
+async def _answer_inline(query, results, **options) -> None:
+    try:
+        await query.answer(results, **options)
+    except TelegramError as exc:      # e.g. the user typed on and the query expired: nothing to tell anyone
+        log.info("inline query not answered (%s)", exc.__class__.__name__)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- commands ----------------------------------------------------------------------------------------
@@ -112,9 +259,13 @@ async def cmd_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def cmd_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A chat setting: anyone in a private chat, only the admins in a group."""
     choice = _command_argument(update.effective_message).lower()
     if choice not in ("zh", "en", "auto"):
         await _reply(update, context, "language_usage")
+        return
+    if not await _group_admin(update, context):
+        await _reply(update, context, "language_admins_only")
         return
     store = services(context).store
     store.set_chat_language(update.effective_chat.id, None if choice == "auto" else choice)
@@ -153,7 +304,7 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.effective_chat.type == Chat.PRIVATE:
+    if update.effective_chat.type == Chat.PRIVATE and not _ignored(update.effective_message, context):
         await _reply(update, context, "unknown_command")
 
 
@@ -165,22 +316,43 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, answer_id, value = _parse_button(query.data)
     store = services(context).store
     if kind == "f":
-        recorded = store.record_feedback(answer_id, query.from_user.id, 1 if value > 0 else -1)
-        await query.answer(messages.text("feedback_thanks" if recorded else "answer_missing", language))
+        await _vote(query, store, answer_id, 1 if value > 0 else -1, language)
         return
     citation = store.citation(answer_id, value) if kind == "p" else None
     if citation is None or query.message is None:
         await query.answer(messages.text("passage_missing", language), show_alert=True)
         return
-    await query.answer()
     answer_message = query.message
+    if store.passage_opened(answer_message.chat.id, answer_id, value) is not None:
+        await query.answer(messages.text("passage_shown", language))     # not posted twice
+        return
+    await query.answer()
     target = delivery.Target(chat_id=answer_message.chat.id, thread_id=_thread(answer_message),
                              reply_to=answer_message.message_id, on_migrate=store.migrate_chat)
     turn = store.turn(answer_id)
     parts = render.passage_messages(citation, render.paragraph_of(citation), language, turn.answer if turn else "")
     sent = await delivery.send_all(context.bot, target, parts, None)
     # replying to the passage continues the same conversation as replying to the answer
-    store.record_messages(answer_id, target.chat_id, [m.message_id for m in sent])
+    store.record_opened(target.chat_id, answer_id, value, [m.message_id for m in sent])
+
+
+async def _vote(query, store, answer_id: int, value: int, language: str) -> None:
+    """👍/👎: a press votes, a second press of the same button takes the vote back, the other one changes it.
+    The buttons show the counts."""
+    user_id = query.from_user.id
+    new = 0 if store.vote(answer_id, user_id) == value else value
+    if not store.record_feedback(answer_id, user_id, new):
+        await query.answer(messages.text("answer_missing", language))
+        return
+    await query.answer(messages.text({1: "vote_up", -1: "vote_down", 0: "vote_removed"}[new], language))
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    if markup is None:
+        return
+    try:
+        await message.edit_reply_markup(render.with_votes(markup, answer_id, store.votes(answer_id)))
+    except TelegramError as exc:     # "not modified" (two quick presses), or the message is gone
+        log.info("vote counts not shown (%s)", exc.__class__.__name__)
 
 
 def _parse_button(data: str | None) -> tuple[str, int, int]:
@@ -203,7 +375,16 @@ async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every handler: outside the allowlist, say so (only when spoken to) and stop."""
     chat, user = update.effective_chat, update.effective_user
-    if chat is None or services(context).limits.allowed(chat.id, user.id if user else None):
+    limits = services(context).limits
+    if update.inline_query is not None:
+        if limits.allowed(None, user.id if user else None):
+            return
+        log.info("inline query from a user outside the allowlist")
+        language = i18n.pick(None, "", user.language_code if user else None)
+        button = InlineQueryResultsButton(text=messages.text("not_allowed", language), start_parameter="not_allowed")
+        await _answer_inline(update.inline_query, [], button=button, cache_time=60, is_personal=True)
+        raise ApplicationHandlerStop
+    if chat is None or limits.allowed(chat.id, user.id if user else None):
         return
     log.info("update from chat %d outside the allowlist", chat.id)
     language = _ui_language(update, context)
@@ -227,8 +408,47 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # -- helpers ------------------------------------------------------------------------------------------
 
-def _from_bot(message: Message) -> bool:
-    return bool(message.from_user and message.from_user.is_bot)
+def _ignored(message: Message, context) -> bool:
+    """Messages the bot never answers: other bots' (no loops), and what was sent through its own inline mode.
+    Messages on behalf of a chat come from Telegram's helper bots but are people: anonymous admins and
+    channel posts carry sender_chat, and are answered."""
+    if message.via_bot and message.via_bot.id == context.bot.id:
+        return True
+    if message.is_automatic_forward:
+        return True
+    return bool(message.from_user and message.from_user.is_bot and message.sender_chat is None)
+
+
+def _sender_id(update: Update) -> int | None:
+    """Who asks: a person, or the chat an anonymous admin or a channel speaks as (its id, negative)."""
+    sender = update.effective_sender
+    return sender.id if sender else None
+
+
+async def _react(update: Update, context) -> None:
+    """Acknowledge a message that asks nothing without writing to the chat."""
+    message = update.effective_message
+    try:
+        await context.bot.set_message_reaction(message.chat.id, message.message_id, ACKNOWLEDGE)
+    except TelegramError as exc:      # reactions disabled in the chat, an old message…: silence is fine too
+        log.info("no reaction (%s)", exc.__class__.__name__)
+
+
+async def _group_admin(update: Update, context) -> bool:
+    """In a group: an anonymous admin (posting as the group), a chat creator or administrator, or a bot admin."""
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat.type == Chat.PRIVATE:
+        return True
+    if message.sender_chat is not None:
+        return message.sender_chat.id == chat.id       # as the group: an admin; as a channel: not
+    if user and services(context).limits.is_admin(user.id):
+        return True
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:
+        log.info("could not check chat %d admins (%s)", chat.id, exc.__class__.__name__)
+        return False
+    return member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 
 
 def _thread(message: Message) -> int | None:

@@ -14,7 +14,7 @@ class PerSenderOrder(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int):
         super().__init__(max_concurrent_updates)
-        self._queues: dict[tuple[int, int], tuple[asyncio.Lock, int]] = {}   # sender -> (lock, updates holding it)
+        self._queues: dict[tuple, tuple[asyncio.Lock, int]] = {}   # sender -> (lock, updates holding it)
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
         key = _sender(update)
@@ -41,8 +41,11 @@ class PerSenderOrder(BaseUpdateProcessor):
         pass
 
 
-def _sender(update: object) -> tuple[int, int] | None:
+def _sender(update: object) -> tuple[int, int, bool] | None:
+    """Whose turn an update takes: its chat and sender (a person, or the chat an anonymous admin or a channel
+    posts as). Edits take a turn of their own: an edit must reach a question that is still waiting for its
+    slot (handlers.ask), not queue behind it."""
     if not isinstance(update, Update) or update.effective_chat is None:
         return None
-    user = update.effective_user
-    return update.effective_chat.id, user.id if user else 0
+    sender = update.effective_sender
+    return update.effective_chat.id, sender.id if sender else 0, update.edited_message is not None

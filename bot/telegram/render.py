@@ -84,16 +84,41 @@ def paragraph_of(citation: Citation) -> int:
     return int(citation.chunk_id.rsplit("#", 1)[1])
 
 
-def keyboard(answer_id: int, answer: Answer) -> InlineKeyboardMarkup | None:
-    """One button per cited passage (for a refusal: the nearest passages), then 👍/👎."""
+def keyboard(answer_id: int, answer: Answer, votes: tuple[int, int] = (0, 0)) -> InlineKeyboardMarkup | None:
+    """One button per cited passage (for a refusal: the nearest passages), then 👍/👎 with their counts."""
     if answer.mode == "invalid":
         return None
     passages = [InlineKeyboardButton(f"[{c.n}] ¶{paragraph_of(c)}", callback_data=f"p:{answer_id}:{c.n}")
                 for c in answer.citations]
     rows = [passages[i:i + BUTTONS_PER_ROW] for i in range(0, len(passages), BUTTONS_PER_ROW)]
-    rows.append([InlineKeyboardButton("👍", callback_data=f"f:{answer_id}:1"),
-                 InlineKeyboardButton("👎", callback_data=f"f:{answer_id}:-1")])
+    rows.append(feedback_row(answer_id, votes))
     return InlineKeyboardMarkup(rows)
+
+
+def feedback_row(answer_id: int, votes: tuple[int, int]) -> list[InlineKeyboardButton]:
+    up, down = votes
+    return [InlineKeyboardButton(f"👍 {up}" if up else "👍", callback_data=f"f:{answer_id}:1"),
+            InlineKeyboardButton(f"👎 {down}" if down else "👎", callback_data=f"f:{answer_id}:-1")]
+
+
+def with_votes(markup: InlineKeyboardMarkup, answer_id: int, votes: tuple[int, int]) -> InlineKeyboardMarkup:
+    """The same keyboard with its 👍/👎 row showing these counts."""
+    rows = [list(row) for row in markup.inline_keyboard
+            if not any((b.callback_data or "").startswith("f:") for b in row)]
+    return InlineKeyboardMarkup(rows + [feedback_row(answer_id, votes)])
+
+
+def inline_message(answer: Answer) -> str:
+    """An answer as one message sent through inline mode: the question, the answer and its sources as text
+    (there are no buttons to open them), under the length limit."""
+    question = messages.text("inline_question", answer.language) + answer.question
+    blocks = [f"<b>{html.escape(question)}</b>", ""] + [html.escape(line) for line in answer.text.split("\n")]
+    if answer.citations:
+        blocks.append("")
+        blocks.append(f"<b>{html.escape(messages.text('sources', answer.language))}</b>")
+        blocks += [html.escape(f"[{c.n}] {where(c)} ¶{paragraph_of(c)}") for c in answer.citations]
+    parts = pack(blocks)
+    return parts[0]
 
 
 def pack(blocks: list[str], budget: int = BUDGET) -> list[str]:

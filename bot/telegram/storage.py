@@ -3,6 +3,7 @@ messages carry which answer (the reply-chain memory). WAL, one connection, used 
 every statement is a small indexed read or write."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -61,7 +62,24 @@ CREATE TABLE IF NOT EXISTS chat_settings (
     chat_id INTEGER PRIMARY KEY,
     language TEXT                                         -- "zh" | "en" | NULL = follow each question
 );
+CREATE TABLE IF NOT EXISTS shown (
+    question_id INTEGER PRIMARY KEY REFERENCES questions(id),
+    chat_id INTEGER NOT NULL,
+    message_ids TEXT NOT NULL,                            -- JSON list, in reading order
+    answer_id INTEGER REFERENCES answers(id)              -- NULL: only a streaming preview is shown
+);
+CREATE TABLE IF NOT EXISTS opened_passages (
+    chat_id INTEGER NOT NULL,
+    answer_id INTEGER NOT NULL REFERENCES answers(id),
+    n INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, answer_id, n)
+);
 """
+# Columns added after the first release: (table, column, definition). Added to an older database at start.
+COLUMNS = [("questions", "kind", "TEXT NOT NULL DEFAULT 'ask'")]    # "ask" | "check"
+
+KINDS = ("ask", "check")
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,17 @@ class PendingQuestion:
     thread_id: int | None
     text: str
     previous_answer_id: int | None
+    kind: str = "ask"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A stored question, found by the message that asked it."""
+    id: int
+    text: str
+    kind: str
+    previous_answer_id: int | None
+    answer_id: int | None            # its latest answer, None while it waits or is being answered
 
 
 @dataclass(frozen=True)
@@ -95,6 +124,9 @@ class Store:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
+        for table, column, definition in COLUMNS:
+            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         self.db.close()
@@ -102,11 +134,37 @@ class Store:
     # -- questions and answers -----------------------------------------------------------------
 
     def record_question(self, chat_id: int, user_id: int | None, message_id: int | None, thread_id: int | None,
-                        text: str, previous_answer_id: int | None) -> int:
+                        text: str, previous_answer_id: int | None, kind: str = "ask") -> int:
         return self.db.execute(
-            "INSERT INTO questions (chat_id, user_id, message_id, thread_id, text, previous_answer_id, asked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (chat_id, user_id, message_id, thread_id, text, previous_answer_id, time.time())).lastrowid
+            "INSERT INTO questions (chat_id, user_id, message_id, thread_id, text, previous_answer_id, asked_at, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, user_id, message_id, thread_id, text, previous_answer_id, time.time(), kind)).lastrowid
+
+    def question_of(self, chat_id: int, message_id: int) -> Question | None:
+        """The question a user's message asked (the latest, if it was asked again), with its latest answer."""
+        row = self.db.execute(
+            "SELECT q.id, q.text, q.kind, q.previous_answer_id, (SELECT MAX(a.id) FROM answers a"
+            " WHERE a.question_id = q.id) FROM questions q WHERE q.chat_id = ? AND q.message_id = ?"
+            " ORDER BY q.id DESC LIMIT 1", (chat_id, message_id)).fetchone()
+        return Question(*row) if row else None
+
+    def question_text(self, question_id: int) -> str:
+        return self.db.execute("SELECT text FROM questions WHERE id = ?", (question_id,)).fetchone()[0]
+
+    def edit_question(self, question_id: int, text: str, kind: str) -> None:
+        """The asker edited the question's message (before or after it was answered)."""
+        self.db.execute("UPDATE questions SET text = ?, kind = ? WHERE id = ?", (text, kind, question_id))
+
+    def record_shown(self, question_id: int, chat_id: int, message_ids: list[int], answer_id: int | None) -> None:
+        """These messages show the question's answer (or, answer_id None, its half-written preview)."""
+        self.db.execute("INSERT OR REPLACE INTO shown (question_id, chat_id, message_ids, answer_id) VALUES (?, ?, ?, ?)",
+                        (question_id, chat_id, json.dumps(message_ids), answer_id))
+
+    def shown(self, question_id: int) -> tuple[int, list[int], int | None] | None:
+        """(chat id, message ids, answer id or None for a preview) of what shows this question's answer."""
+        row = self.db.execute("SELECT chat_id, message_ids, answer_id FROM shown WHERE question_id = ?",
+                              (question_id,)).fetchone()
+        return (row[0], json.loads(row[1]), row[2]) if row else None
 
     def record_answer(self, question_id: int, answer: Answer) -> int:
         with self.db:
@@ -127,6 +185,9 @@ class Store:
             self.db.execute("BEGIN")
             self._messages(answer_id, chat_id, message_ids)
             self.db.execute("UPDATE answers SET latency_ms = ? WHERE id = ?", (latency_ms, answer_id))
+            question_id = self.db.execute("SELECT question_id FROM answers WHERE id = ?", (answer_id,)).fetchone()[0]
+            self.db.execute("INSERT OR REPLACE INTO shown (question_id, chat_id, message_ids, answer_id)"
+                            " VALUES (?, ?, ?, ?)", (question_id, chat_id, json.dumps(message_ids), answer_id))
 
     def record_messages(self, answer_id: int, chat_id: int, message_ids: list[int]) -> None:
         """More messages that belong to an answer (an opened passage)."""
@@ -147,7 +208,7 @@ class Store:
     def unanswered(self, since: float, until: float) -> list[PendingQuestion]:
         """Questions asked between two times that have no answer stored: a process died while answering."""
         rows = self.db.execute(
-            "SELECT q.id, q.chat_id, q.message_id, q.thread_id, q.text, q.previous_answer_id FROM questions q"
+            "SELECT q.id, q.chat_id, q.message_id, q.thread_id, q.text, q.previous_answer_id, q.kind FROM questions q"
             " WHERE q.asked_at > ? AND q.asked_at < ? AND NOT EXISTS"
             " (SELECT 1 FROM answers a WHERE a.question_id = q.id) ORDER BY q.id", (since, until))
         return [PendingQuestion(*row) for row in rows]
@@ -173,12 +234,41 @@ class Store:
     # -- feedback and settings -------------------------------------------------------------------
 
     def record_feedback(self, answer_id: int, user_id: int, value: int) -> bool:
-        """False when the answer is unknown (e.g. a button from another database)."""
+        """False when the answer is unknown (e.g. a button from another database). value 0 takes a vote back."""
         if not self.db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone():
             return False
-        self.db.execute("INSERT OR REPLACE INTO feedback (answer_id, user_id, value, given_at) VALUES (?, ?, ?, ?)",
-                        (answer_id, user_id, value, time.time()))
+        if value == 0:
+            self.db.execute("DELETE FROM feedback WHERE answer_id = ? AND user_id = ?", (answer_id, user_id))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO feedback (answer_id, user_id, value, given_at) VALUES (?, ?, ?, ?)",
+                            (answer_id, user_id, value, time.time()))
         return True
+
+    def vote(self, answer_id: int, user_id: int) -> int:
+        """This user's vote on an answer: +1, -1 or 0."""
+        row = self.db.execute("SELECT value FROM feedback WHERE answer_id = ? AND user_id = ?",
+                              (answer_id, user_id)).fetchone()
+        return row[0] if row else 0
+
+    def votes(self, answer_id: int) -> tuple[int, int]:
+        """(👍, 👎) counts on an answer."""
+        up, down = self.db.execute("SELECT COALESCE(SUM(value > 0), 0), COALESCE(SUM(value < 0), 0) FROM feedback"
+                                   " WHERE answer_id = ?", (answer_id,)).fetchone()
+        return up, down
+
+    def passage_opened(self, chat_id: int, answer_id: int, n: int) -> int | None:
+        """The message that already shows passage [n] of this answer in this chat, if any."""
+        row = self.db.execute("SELECT message_id FROM opened_passages WHERE chat_id = ? AND answer_id = ? AND n = ?",
+                              (chat_id, answer_id, n)).fetchone()
+        return row[0] if row else None
+
+    def record_opened(self, chat_id: int, answer_id: int, n: int, message_ids: list[int]) -> None:
+        """Passage [n] is now shown in these messages; replying to them continues the answer's conversation."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self._messages(answer_id, chat_id, message_ids)
+            self.db.execute("INSERT OR REPLACE INTO opened_passages (chat_id, answer_id, n, message_id) VALUES (?, ?, ?, ?)",
+                            (chat_id, answer_id, n, message_ids[0]))
 
     def chat_language(self, chat_id: int) -> str | None:
         row = self.db.execute("SELECT language FROM chat_settings WHERE chat_id = ?", (chat_id,)).fetchone()
@@ -192,7 +282,7 @@ class Store:
         """A group became a supergroup: its settings and history move to the new id."""
         with self.db:
             self.db.execute("BEGIN")
-            for table in ("questions", "answer_messages", "chat_settings"):
+            for table in ("questions", "answer_messages", "chat_settings", "shown", "opened_passages"):
                 self.db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
 
     # -- admin -----------------------------------------------------------------------------------
