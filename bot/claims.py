@@ -269,6 +269,10 @@ def check_claim(sentence: str, passages: list[str], embedder=None, prefer: tuple
     order = sorted(candidates, key=lambda c: (c[1] not in prefer, -c[0], c[1]))
 
     failure: ClaimCheck | None = None
+    # the support of the best-fitting passage whose evidence the claim negates or reverses: a passage that says
+    # the opposite and fits as well outweighs one that seems to agree
+    opposed = max([c[0] for c in candidates if c[0] >= _bar(cross[c[1]]) and _contradiction(claim_text, _analyse(c[2]))],
+                  default=0.0)
     for partners in (False, True):             # one passage that says it all, else two that say it together
         for support, i, evidence in order:
             if support < _bar(cross[i]):
@@ -287,10 +291,10 @@ def check_claim(sentence: str, passages: list[str], embedder=None, prefer: tuple
                     ok, why = False, "names not in the passage: " + ", ".join(missing)
             if ok and (why := _contradiction(claim_text, _analyse(evidence))):
                 ok = False
-            if ok:
+            if ok and support > opposed:
                 return ClaimCheck("supported", i, evidence, "", support, rests_on)
             if failure is None:
-                failure = ClaimCheck("contradicted", i, evidence, why, support)
+                failure = ClaimCheck("contradicted", i, evidence, why or "a passage says the opposite", support)
     if failure is not None:
         return failure
     best = max(candidates, key=lambda c: c[0])

@@ -81,7 +81,7 @@ class Draft:
         self.order: dict[int, int] = {}       # passage position -> citation number, in order of first use
         self.dropped: list[str] = []          # why each dropped sentence was dropped
         self.declined = False                 # NO_ANSWER, or a refusal in prose
-        self.answer_language = ""             # the language of the first claim
+        self.wrong_language = False           # a sentence was in neither the question's nor the passages' language
         self.capped = False
         self.references: tuple[int, ...] = ()
 
@@ -97,6 +97,7 @@ class Draft:
         text = llm_text.strip_reasoning(self.raw)
         if not final:
             text = re.sub(r"(?:[\[【［(（<^]|\[\^)[^\]】］)）>\n]{0,16}$", "", text)   # a marker being written
+            text = re.sub(r"\n\s*\|[^\n]*$", "", text)                            # a table row being written
         body, references = citations.normalise(text) if final else (citations.normalise(text)[0], ())
         self.references = references or self.references
         sentences = llm_text.split(llm_text.to_lines(body), final=final)
@@ -125,10 +126,9 @@ class Draft:
         sentence.body = self._without_stray_urls(sentence.body)
         if not re.search(r"\w", sentence.body):
             return ""
-        if not self.answer_language and len(re.findall(r"[\u3400-\u9fff]|[A-Za-z]{2,}", sentence.body)) >= 3:
-            self.answer_language = language_of(sentence.body)
-        if self.wrong_language:
-            self.dropped.append("wrong language")
+        if len(re.findall(r"[\u3400-\u9fff]|[A-Za-z]{2,}", sentence.body)) >= 3 and self._wrong_language(sentence.body):
+            self.dropped.append(f"written in {language_of(sentence.body)}, asked in {self.language}")
+            self.wrong_language = True
             return ""
         cited = [n - 1 for n in sentence.markers if 1 <= n <= len(self.passages)]
         prefer = cited or [n - 1 for n in self.references if 1 <= n <= len(self.passages)]
@@ -144,14 +144,12 @@ class Draft:
         self.kept.append(sentence)
         return llm_text.separator(previous, sentence) + sentence.render()
 
-    @property
-    def wrong_language(self) -> bool:
-        """Answered in neither the question's language nor the passages' (a Chinese question answered in
-        English about Chinese articles). English about Chinese articles is kept: the offline answer quotes
-        them in Chinese too."""
-        if not self.answer_language or self.answer_language == self.language:
-            return False
-        return all(language_of(p) != self.answer_language for p in self.passages)
+    def _wrong_language(self, body: str) -> bool:
+        """Written in neither the question's language nor the passages' (English about Chinese articles asked
+        in Chinese). Chinese about Chinese articles asked in English is kept: the offline answer quotes them
+        in Chinese too."""
+        written = language_of(body)
+        return written != self.language and all(language_of(p) != written for p in self.passages)
 
     def _without_stray_urls(self, body: str) -> str:
         def keep(m: re.Match) -> str:
@@ -250,11 +248,11 @@ class LLMAnswerer:
             extra = {"refusal_reason": reason} if (reason := _declined_reason()) is not None else {}
             return dataclasses.replace(refusal, mode="llm", timings=timings, note="the model found no answer in the passages",
                                        **extra)
-        if not llm_text.strip_reasoning(draft.raw).strip():
+        if not draft.raw.strip():
             return _fallback(offline, "empty completion" if not cut else f"empty completion ({why})", started)
+        if not llm_text.strip_reasoning(draft.raw).strip():
+            draft.dropped.append(f"only reasoning, no answer ({why})")
         reasons = "; ".join(draft.dropped[:4]) or (f"cut off before a complete sentence ({why})" if cut else "nothing to check")
-        if draft.wrong_language:
-            reasons = f"answered in {draft.answer_language}, asked in {language}"
         log.info("LLM answer not shown: %s", reasons)
         note = f"the model's answer did not pass the checks ({reasons}); quoting the articles instead"
         if offline.refused:

@@ -128,7 +128,7 @@ def _row(line: str) -> tuple[list[str] | None, str]:
     if m := re.search(r"\|\s*((?:\[\d{1,3}\]\s*)+)$", line):      # |---|[1] or | … |[1]
         trailing, line = m.group(1).replace(" ", ""), line[:m.start() + 1]
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+    if all(re.fullmatch(r":?-+:?", c) or not c for c in cells):
         return None, trailing
     return cells, trailing
 

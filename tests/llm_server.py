@@ -256,11 +256,16 @@ class ScriptedLLM:
         return openai.AsyncOpenAI(base_url=self.base_url, **kw)
 
     # -- scripting ---------------------------------------------------------
-    def reply(self, text: str, *, chunk_size: int = 8, delay_s: float = 0.0) -> None:
+    def reply(self, text: str, *, chunk_size: int = 8, delay_s: float = 0.0, finish_reason: str | None = "stop",
+              reasoning: str | None = None) -> None:
+        """One completion. ``finish_reason`` as real servers send it ("stop", "length", "content_filter"; None:
+        the stream ends with [DONE] and no finish chunk, as some proxies do). ``reasoning`` is streamed first as
+        ``delta.reasoning_content`` (DeepSeek-R1, QwQ), never as content."""
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
         with self._lock:
-            self._queue.append(_Step("reply", text=text, chunk_size=chunk_size, delay_s=delay_s))
+            self._queue.append(_Step("reply", text=text, chunk_size=chunk_size, delay_s=delay_s,
+                                     kw={"finish_reason": finish_reason, "reasoning": reasoning}))
 
     def reply_with(self, fn: Callable[[dict], str], *, chunk_size: int = 8, delay_s: float = 0.0) -> None:
         if chunk_size < 1:
@@ -503,7 +508,7 @@ class _Response:
                     "index": 0,
                     "message": {"role": "assistant", "content": text, "refusal": None},
                     "logprobs": None,
-                    "finish_reason": "stop",
+                    "finish_reason": self.kw.get("finish_reason") or "stop",
                 }
             ],
             "usage": self.usage(text),
@@ -534,7 +539,8 @@ class _Response:
         return [self.sse(self.chunk({"content": piece})) for piece in _chunks(text, self.step.chunk_size)]
 
     def tail_events(self, text: str) -> list[bytes]:
-        events = [self.sse(self.chunk({}, "stop"))]
+        finish = self.kw.get("finish_reason", "stop") if self.step.kind == "reply" else "stop"
+        events = [self.sse(self.chunk({}, finish))] if finish else []
         if self.include_usage:
             usage_chunk = self.chunk({}, None)
             usage_chunk["choices"] = []
@@ -584,6 +590,9 @@ class _Response:
             return
         self.start_stream()
         self.write_events(self.head_events())
+        if reasoning := self.kw.get("reasoning"):
+            self.write_events([self.sse(self.chunk({"reasoning_content": piece}))
+                               for piece in _chunks(reasoning, self.step.chunk_size)], delay_s)
         self.write_events(self.content_events(text), delay_s)
         self.write_events(self.tail_events(text))
         self.end_stream()
