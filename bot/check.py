@@ -13,6 +13,7 @@ No knowledge of any article here: everything comes from the index and bot.claims
 """
 from __future__ import annotations
 
+import re
 import time
 
 from index.text import clean, language_of, split_sentences
@@ -22,6 +23,8 @@ from .answer import Answer, Citation, cite
 from .claims import check_claim
 
 MAX_CLAIMS = 5           # sentences checked per message; a long message is checked on its first five
+MIN_CLAUSE_CHARS = 4     # letters or digits a clause needs to be checked on its own
+_CLAUSE = re.compile(r"[，,；;：:]\s*")
 NEAREST = 3              # passages offered when the articles say nothing about any claim
 VERDICT_KEYS = {"supported": "check_supported", "contradicted": "check_contradicted",
                 "unsupported": "check_unsupported"}
@@ -31,6 +34,26 @@ def claims_of(text: str) -> list[str]:
     """The sentences of a message that can be checked: the ones with a word or a number in them."""
     sentences = [s.strip() for s in split_sentences(clean(text or ""))]
     return [s for s in sentences if any(ch.isalnum() for ch in s)][:MAX_CLAIMS]
+
+
+def _checked(engine, claims: list[str]):
+    """(claim, passages, ClaimCheck) for each claim. A sentence the articles don't speak to as a whole may
+    join clauses that they do ("某公司只有1万个GPU，而且都是合法买的": its words are spread over two topics,
+    so no passage holds enough of them): then each clause is checked on its own."""
+    retriever, embedder = engine.retriever, getattr(engine, "embedder", None)
+
+    def one(claim: str, sentence: str = ""):
+        hits = retriever.search(retriever.prepare(claim, context=sentence), engine.settings.passages)
+        return claim, hits, check_claim(claim, [h.chunk.text for h in hits], embedder)
+
+    for claim in claims:
+        whole = one(claim)
+        clauses = [c.strip() for c in _CLAUSE.split(claim) if sum(ch.isalnum() for ch in c) >= MIN_CLAUSE_CHARS]
+        if whole[2].verdict != "unsupported" or len(clauses) < 2:
+            yield whole
+            continue
+        # a clause is searched with its sentence as context: "而且都是合法买的" is about the sentence's subject
+        yield from (one(clause, claim) for clause in clauses[:MAX_CLAIMS])
 
 
 def check_text(engine, text: str) -> Answer:
@@ -46,10 +69,8 @@ def check_text(engine, text: str) -> Answer:
     nearest: list = []
     lines = [messages.text("check_heading", language)]
     verdicts = []
-    for claim in claims:
-        hits = retriever.search(retriever.prepare(claim), engine.settings.passages)
+    for claim, hits, result in _checked(engine, claims):
         nearest = nearest or hits
-        result = check_claim(claim, [h.chunk.text for h in hits], getattr(engine, "embedder", None))
         verdicts.append(result.verdict)
         label = messages.text(VERDICT_KEYS[result.verdict], language)
         lines.append(f"{label}：{claim}" if language == "zh" else f"{label}: {claim}")
