@@ -30,8 +30,10 @@ class BotProcess:
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_polling(self, emu, timeout: float = 60.0) -> None:
+        """Until this process polls (a getUpdates call after the ones an earlier, now dead, process made)."""
         deadline = time.monotonic() + timeout
-        while not any(c for c in emu.calls("getUpdates")):
+        earlier = len(emu.calls("getUpdates"))
+        while len(emu.calls("getUpdates")) <= earlier:
             assert self.proc.poll() is None, self.log_path.read_text()
             assert time.monotonic() < deadline, "the bot never started polling"
             time.sleep(0.1)
@@ -200,9 +202,11 @@ def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after
     chat = emu.private_chat(alice)
     bot = BotProcess(env, tmp_path / "bot.log")
     bot.wait_polling(emu)
-    emu.send(chat, alice, "你好")                      # an answered question before the crash
+    emu.send(chat, alice, "新加坡为什么禁止建设新的数据中心？")      # an answered question before the crash
     emu.wait_bot_messages(chat, timeout=30)
-    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=1, delay_s=0.5)
+    # drafts show checked sentences only: the first one is shown ~3 s in, the rest takes ~10 s more
+    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。" + "它是Oracle最大的GPU客户[1]。" * 3,
+                       chunk_size=3, delay_s=0.4)
     emu.send(chat, alice, BYTEDANCE)
     deadline = time.monotonic() + 30
     while not emu.drafts(chat):
@@ -220,7 +224,47 @@ def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after
     assert restarted.stop() == 0
     with sqlite3.connect(env["DATABASE_PATH"]) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT text FROM questions ORDER BY id").fetchall() == [("你好",), (BYTEDANCE,)]
+        assert db.execute("SELECT text FROM questions ORDER BY id").fetchall() == [("新加坡为什么禁止建设新的数据中心？",),
+                                                                              (BYTEDANCE,)]
         assert db.execute("SELECT COUNT(*) FROM answers WHERE latency_ms IS NOT NULL").fetchone() == (2,)
     reliability.record("Process: kill -9 while answering", injected="SIGKILL to `python -m bot run` mid-stream, "
                        "then restart", cases=1)
+
+
+def test_kill_9_mid_stream_in_a_group_completes_the_half_written_answer_after_restart(emu, bot_env, scripted_llm,
+                                                                                      tmp_path):
+    """The group saw a preview ("…50万个GPU[1]。它") when the process died: the restarted bot finishes that message
+    instead of leaving it beside a second, complete answer."""
+    import sqlite3
+
+    env = dict(bot_env, LLM_MODEL="scripted-model", OPENAI_BASE_URL=scripted_llm.base_url, OPENAI_API_KEY=API_KEY)
+    written = "字节跳动在中国境内拥有超过50万个GPU[1]。它是Oracle最大的GPU客户[1]。" + "它也是Google的第二大客户[1]。" * 3
+    bob = emu.user()
+    group = emu.supergroup()
+    bot = BotProcess(env, tmp_path / "bot.log")
+    bot.wait_polling(emu)
+    scripted_llm.reply(written, chunk_size=3, delay_s=0.4)           # ~12 s of writing
+    asked = emu.send(group, bob, f"/ask {BYTEDANCE}")
+    [preview] = emu.wait_bot_messages(group, timeout=60)             # the first checked sentence is shown
+    assert "来源" not in preview["text"]
+    deadline = time.monotonic() + 30
+    while True:                                                      # and the bot has noted which message shows it
+        with sqlite3.connect(env["DATABASE_PATH"]) as db:
+            if db.execute("SELECT COUNT(*) FROM shown WHERE answer_id IS NULL").fetchone()[0]:
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    bot.proc.kill()                                                  # SIGKILL mid-answer
+    bot.proc.wait(10)
+    bot.log.close()
+
+    scripted_llm.reply(written)
+    restarted = BotProcess(env, tmp_path / "bot.log")
+    restarted.wait_polling(emu)
+    [answer] = emu.wait_bot_messages(group, text_contains="来源", timeout=60, settle=1.0)
+    assert restarted.stop() == 0
+    assert [m["message_id"] for m in emu.bot_messages(group)] == [preview["message_id"]]   # completed, not duplicated
+    assert "Oracle" in answer["text"] and answer["reply_markup"]
+    assert answer["reply_to_message_id"] == asked["message_id"]
+    reliability.record("Process: kill -9 mid-stream in a group", injected="SIGKILL while a group preview is being "
+                       "edited, then restart: the preview is completed in place", cases=1)
