@@ -26,7 +26,7 @@ from .settings import LLMSettings
 
 log = logging.getLogger(__name__)
 
-NO_ANSWER = "NO_ANSWER"
+_BOUNDARY = re.compile(r"[。！？!?；;.…\n\]】］)）>]")      # what can end a sentence or a marker after it
 LANGUAGE_NAMES = {"zh": "Simplified Chinese", "en": "English"}
 
 # Citation prompts compared: ALCE (Gao et al. 2023: "cite at least one document and at most three documents in
@@ -81,13 +81,18 @@ class Draft:
         self.order: dict[int, int] = {}       # passage position -> citation number, in order of first use
         self.dropped: list[str] = []          # why each dropped sentence was dropped
         self.declined = False                 # NO_ANSWER, or a refusal in prose
-        self.wrong_language = False           # a sentence was in neither the question's nor the passages' language
         self.capped = False
         self.references: tuple[int, ...] = ()
+        self._waiting = False                 # the text ends at a possible sentence end
 
     def feed(self, delta: str) -> str:
         self.raw += delta
-        return self._advance(final=False)
+        if not _BOUNDARY.search(delta) and not self._waiting:
+            return ""                      # nothing can have completed a sentence: no need to look again
+        self._waiting = False
+        shown = self._advance(final=False)
+        self._waiting = bool(re.search(r"[。！？!?；;.…\]】）)>\n]\s*$", self.raw))   # the next delta decides it
+        return shown
 
     def finish(self, complete: bool) -> str:
         """The last sentences; with complete=False (cut off) an unfinished last sentence is dropped."""
@@ -128,7 +133,6 @@ class Draft:
             return ""
         if len(re.findall(r"[\u3400-\u9fff]|[A-Za-z]{2,}", sentence.body)) >= 3 and self._wrong_language(sentence.body):
             self.dropped.append(f"written in {language_of(sentence.body)}, asked in {self.language}")
-            self.wrong_language = True
             return ""
         cited = [n - 1 for n in sentence.markers if 1 <= n <= len(self.passages)]
         prefer = cited or [n - 1 for n in self.references if 1 <= n <= len(self.passages)]
