@@ -27,8 +27,10 @@ test:
 	$(PY) -m pytest -q
 
 eval:
-	$(PY) -m index.eval eval/dev.jsonl
-	$(PY) -m index.eval eval/test.jsonl --out bench/results/eval_test.json
+	$(PY) -m eval.squad --set dev
+	$(PY) -m eval.squad --set heldout
+	$(PY) -m eval.seed eval/dev.jsonl
+	$(PY) -m eval.seed eval/test.jsonl --out bench/results/eval_test.json
 
 bench:
 	$(PY) -m bench

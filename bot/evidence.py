@@ -1,0 +1,180 @@
+"""One evidence score: which sentence of the retrieved passages holds the answer, and how sure that is.
+
+Every sentence of the top passages gets a feature vector. A conditional-logit ranker (a softmax over one
+question's sentences) scores them; a logistic model over the best sentence's features then gives the
+confidence that the articles answer the question at all. The features are statistics and model outputs,
+nothing about any one article:
+
+- lex_local: the question's words and Chinese character pairs the sentence (or its article's title and
+  section, which the sentence speaks of) holds, each weighted by how rare it is among the candidate
+  sentences (the article's topic name is held by all its sentences and so weighs little; the word that
+  singles out the answer weighs much);
+- lex_absolute: the same, divided by the weight of all the question's units, those no candidate holds
+  included (they weigh as much as the rarest held unit);
+- lex_global: the share of the question's words (corpus IDF, unknown words by their rarity in general
+  language) the sentence and its heading hold — an absolute measure, it tells questions the articles
+  don't cover from those they do;
+- neighbour: lex_local of the sentence before or after it (本鱼…, 牠们…, "It…" answer about the subject
+  the previous sentence names);
+- heading: lex_local of the passage's article title and section;
+- dense_sentence, dense_passage: multilingual embedding cosine to the question;
+- kind_match, kind_miss: the question asks for a number, year, person, place… (bot/kinds.py) and the
+  sentence gives / doesn't give one;
+- rank, retrieval: where retrieval put the passage;
+- length: log of the sentence length (fragments and headings rarely answer);
+- unknown: the share of the question's weight no article uses.
+
+The weights, and the refusal thresholds on the resulting probability, are fitted by `python -m eval.fit`
+on CMRC 2018 trial and SQuAD 2.0 Normans and stored, with the figures that chose them, in
+evidence_model.json beside this file.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.retrieve import Hit, Query, keyword_coverage, sentence_match
+from index.store import ArticleIndex
+from index.tokenize import normalize, tokenize
+
+from . import kinds
+
+MODEL_FILE = Path(__file__).with_name("evidence_model.json")
+FEATURES = ("lex_local", "lex_absolute", "lex_global", "neighbour", "heading", "dense_sentence", "dense_passage",
+            "kind_match", "kind_miss", "rank", "retrieval", "length", "unknown")
+PASSAGES_CONSIDERED = 5
+_HAN_PAIR = re.compile(r"(?=([\u3400-\u9fff]{2}))")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit_index: int         # position of the passage in the hits
+    chunk: Chunk
+    row: int               # sentence row in the index's sentence table
+    sentence: str          # the sentence as written (a list marker removed)
+    features: np.ndarray   # in FEATURES order
+    share: float           # the ranker's probability that this, of the question's candidates, holds the answer
+
+    def feature(self, name: str) -> float:
+        return float(self.features[FEATURES.index(name)])
+
+
+@dataclass(frozen=True)
+class Model:
+    ranker: np.ndarray                 # weights over FEATURES
+    answerable: np.ndarray             # weights over FEATURES + ("share",)
+    answerable_bias: float
+    thresholds: dict[str, float]       # language -> refuse below this confidence
+    certain: dict[str, float]          # language -> below this, no passage can answer (the LLM isn't asked)
+
+    def shares(self, features: np.ndarray) -> np.ndarray:
+        scores = features @ self.ranker
+        exp = np.exp(scores - scores.max())
+        return exp / exp.sum()
+
+    def confidence(self, best: np.ndarray, share: float) -> float:
+        """The probability that the articles answer the question, from its best sentence."""
+        return float(1.0 / (1.0 + np.exp(-(np.append(best, share) @ self.answerable + self.answerable_bias))))
+
+
+def vector(weights: dict[str, float], names) -> np.ndarray:
+    return np.array([weights.get(name, 0.0) for name in names], dtype=np.float64)
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return Model(vector(data["ranker"], FEATURES), vector(data["answerable"]["weights"], (*FEATURES, "share")),
+                 float(data["answerable"]["bias"]), data["thresholds"], data["certain"])
+
+
+def confidence(found: list[Candidate]) -> float:
+    return model().confidence(found[0].features, found[0].share) if found else 0.0
+
+
+def question_units(text: str) -> list[str]:
+    """What of a question a sentence can hold: its content words and its Chinese character pairs."""
+    return list(dict.fromkeys([*tokenize(text), *_HAN_PAIR.findall(normalize(text))]))
+
+
+def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | None,
+               context_weight: float = 0.25) -> list[Candidate]:
+    """Every sentence of the top passages with its features and probability, most probable first.
+    The earlier question's units (a follow-up's context) count context_weight of the question's own."""
+    sentences = index.sentences
+    top = hits[:PASSAGES_CONSIDERED]
+    rows = [(position, hit, row) for position, hit in enumerate(top) for row in sentences.rows_of(hit.row)]
+    if not rows:
+        return []
+    units = question_units(query.text)
+    context_units = [u for u in question_units(query.context) if u not in units] if query.context else []
+    all_units = units + context_units
+    unit_weight = np.array([1.0] * len(units) + [context_weight] * len(context_units))
+    texts = [sentences.normalized(row) for _, _, row in rows]
+    tokens = [sentences.tokens(row) for _, _, row in rows]
+    # a sentence holds what its article's title and section name: 本鱼, 牠们, "It" speak of them
+    in_heading = {hit.row: np.array([_holds(u, *_heading(hit.chunk)) for u in all_units], dtype=bool) for hit in top}
+    holds = np.array([[_holds(u, text, toks) for u in all_units] for text, toks in zip(texts, tokens)],
+                     dtype=bool).reshape(len(rows), len(all_units))
+    holds = (holds | np.array([in_heading[hit.row] for _, hit, _ in rows])).astype(np.float64)
+    document_frequency = holds.sum(axis=0)
+    rarity = np.log((len(rows) + 1) / (document_frequency + 0.5)) * unit_weight * (document_frequency > 0)
+    mass = rarity.sum() or 1.0
+    lex_local = holds @ rarity / mass
+    unheld = np.log((len(rows) + 1) / 0.5) * unit_weight * (document_frequency == 0)
+    lex_absolute = holds @ rarity / ((rarity + unheld).sum() or 1.0)
+    headings = {row: held.astype(np.float64) @ rarity / mass for row, held in in_heading.items()}
+    vectors = sentences.vectors[[row for _, _, row in rows]]
+    dense_sentence = vectors @ query.vector if query.vector is not None else np.zeros(len(rows))
+    top_score = max(h.score for h in top) or 1.0
+    unknown = 1.0 - keyword_coverage(query.concepts)
+    features = np.zeros((len(rows), len(FEATURES)))
+    for i, (position, hit, row) in enumerate(rows):
+        before = lex_local[i - 1] if i > 0 and rows[i - 1][1] is hit else 0.0
+        after = lex_local[i + 1] if i + 1 < len(rows) and rows[i + 1][1] is hit else 0.0
+        text = sentences.texts[row]
+        gives = kinds.gives(text, kind) if kind else False
+        features[i] = (
+            lex_local[i],
+            lex_absolute[i],
+            sentence_match(query.concepts, tokens[i] | _heading_tokens(hit.chunk.section), text),
+            max(before, after),
+            headings[hit.row],
+            dense_sentence[i],
+            float(index.chunk_vectors[hit.row] @ query.vector) if query.vector is not None else 0.0,
+            float(bool(kind) and gives),
+            float(bool(kind) and not gives),
+            position,
+            hit.score / top_score,
+            math.log(1 + len(text)),
+            unknown,
+        )
+    shares = model().shares(features)
+    found = [Candidate(position, hit.chunk, row, _LIST_MARK.sub("", sentences.texts[row]).strip(), features[i],
+                       float(shares[i]))
+             for i, (position, hit, row) in enumerate(rows)]
+    found.sort(key=lambda c: (-c.share, c.hit_index, c.row))
+    return found
+
+
+def _holds(unit: str, text: str, tokens: frozenset[str]) -> bool:
+    """A word is held as a word (art is not in part); a Chinese pair anywhere in the text."""
+    return unit in tokens or ("\u3400" <= unit[0] <= "\u9fff" and unit in text)
+
+
+@lru_cache(maxsize=4096)
+def _heading(chunk: Chunk) -> tuple[str, frozenset[str]]:
+    return normalize(chunk.heading_path), frozenset(tokenize(chunk.heading_path))
+
+
+@lru_cache(maxsize=4096)
+def _heading_tokens(section: str) -> frozenset[str]:
+    return frozenset(tokenize(section))

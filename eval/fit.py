@@ -1,0 +1,184 @@
+"""Fit the evidence model and calibrate refusal: python -m eval.fit [--without FEATURE ...]
+
+On the `fit` half of the development sets (eval/datasets.py), every sentence of the retrieved passages is
+labelled by whether it holds a gold span. The ranker is a conditional logit over bot/evidence.py's features:
+a softmax over one question's sentences, fitted (L2, L-BFGS) to put its mass on the sentences holding the
+answer. The answerability model is a logistic regression over the ranker's best sentence (its features and
+its softmax share), labelled by whether the question is answerable (questions about left-out articles and
+SQuAD's unanswerable ones are not). Then, per language, the refusal threshold is the highest confidence
+that keeps false refusals of answerable questions at or under 3 %; the `certain` threshold (no LLM call)
+at or under 1 %.
+Each threshold is the lowest of those chosen on every development set: the fit half of CMRC and Normans, and
+the seed article's eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's questions,
+which copy the article's words. Both are checked on the `report` half and written, with the figures, to
+bot/evidence_model.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from pathlib import Path
+
+from .datasets import Question, development_sets
+from .squad import contains_gold, engine_for
+
+SEED_DEV = Path(__file__).resolve().parent / "dev.jsonl"
+
+FALSE_REFUSALS = 0.03
+FALSE_REFUSALS_CERTAIN = 0.01
+
+
+def samples(engine, questions):
+    """Per question: (question, feature matrix of its candidates, labels)."""
+    from bot import kinds
+    from bot.evidence import candidates
+
+    retriever = engine.retriever
+    found = []
+    for q in questions:
+        query = retriever.prepare(q.text)
+        hits = retriever.search(query, engine.settings.passages)
+        scored = candidates(engine.index, query, hits, kinds.asked_in(q.text))
+        features = np.array([c.features for c in scored]).reshape(len(scored), -1)
+        labels = np.array([q.answerable and contains_gold(c.sentence, q.answers) for c in scored], dtype=bool)
+        found.append((q, features, labels))
+    return found
+
+
+def seed_questions() -> list[Question]:
+    """The seed article's dev questions; answerable ones carry their evidence strings as gold."""
+    rows = [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Question(r["id"], r["question"], r["lang"], "", tuple(r["evidence"]), bool(r["evidence"]), "fit")
+            for r in rows]
+
+
+def threshold_at(confidences: np.ndarray, share: float) -> float:
+    """The highest threshold refusing at most `share` of these answerable questions' confidences."""
+    ordered = np.sort(confidences)
+    allowed = int(np.floor(share * len(ordered)))
+    return float(ordered[allowed]) if allowed < len(ordered) else 1.0
+
+
+def fit_ranker(data, keep: np.ndarray, l2: float = 0.01) -> np.ndarray:
+    """Conditional logit: maximise, over questions with a sentence holding the answer, the log of the softmax
+    mass on those sentences."""
+    from scipy.optimize import minimize
+
+    groups = [(f[:, keep], l) for q, f, l in data if len(f) and l.any()]
+
+    def loss(w):
+        total, grad = l2 * w @ w, 2 * l2 * w
+        for X, labels in groups:
+            scores = X @ w
+            p = np.exp(scores - scores.max())
+            p /= p.sum()
+            gold = p[labels].sum()
+            total -= np.log(gold)
+            # d/dw -log(sum_gold p) = E_p[x] - E_{p|gold}[x]
+            grad += p @ X - (p[labels] / gold) @ X[labels]
+        return total / len(groups), grad / len(groups)
+
+    found = minimize(loss, np.zeros(keep.sum()), jac=True, method="L-BFGS-B")
+    weights = np.zeros(len(keep))
+    weights[keep] = found.x
+    return weights
+
+
+def best_of(ranker: np.ndarray, features: np.ndarray):
+    """The ranker's best sentence: its index, its features with its softmax share appended."""
+    scores = features @ ranker
+    p = np.exp(scores - scores.max())
+    p /= p.sum()
+    best = int(np.argmax(scores))
+    return best, np.append(features[best], p[best])
+
+
+def confidences(ranker, answerable, bias, data):
+    rows = []
+    for q, features, labels in data:
+        if not len(features):
+            rows.append((q, False, 0.0))
+            continue
+        best, x = best_of(ranker, features)
+        rows.append((q, bool(labels[best]), float(1 / (1 + np.exp(-(x @ answerable + bias))))))
+    return rows
+
+
+def evaluate(rows, thresholds):
+    """Per language: the top sentence holds the gold span, false refusals, refusals of what should be refused."""
+    figures = {}
+    for language in sorted({q.language for q, _, _ in rows}):
+        mine = [r for r in rows if r[0].language == language]
+        answerable = [r for r in mine if r[0].answerable]
+        other = [r for r in mine if not r[0].answerable]
+        t = thresholds.get(language, thresholds["all"])
+        figures[language] = {
+            "answerable": len(answerable),
+            "top_sentence_holds_gold": round(float(np.mean([r[1] for r in answerable])), 3) if answerable else None,
+            "false_refusals": round(float(np.mean([r[2] < t for r in answerable])), 3) if answerable else None,
+            "should_refuse": len(other),
+            "refused": round(float(np.mean([r[2] < t for r in other])), 3) if other else None,
+        }
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.fit", description=__doc__.splitlines()[0])
+    parser.add_argument("--without", nargs="*", default=[], help="features to leave out (measure what they add)")
+    parser.add_argument("--dry-run", action="store_true", help="print the figures, don't write the model")
+    args = parser.parse_args(argv)
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.evidence import FEATURES, MODEL_FILE
+
+    corpus, questions = development_sets()
+    engine = engine_for(corpus, "dev")
+    data = samples(engine, questions)
+    fit = [d for d in data if d[0].split == "fit"]
+    held = [d for d in data if d[0].split == "report"]
+    keep = np.array([name not in args.without for name in FEATURES])
+    ranker = fit_ranker(fit, keep)
+    tops = [best_of(ranker, f)[1] for _, f, _ in fit if len(f)]
+    labels = [q.answerable for q, f, _ in fit if len(f)]
+    classifier = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(tops)[:, np.append(keep, True)], labels)
+    answerable = np.zeros(len(FEATURES) + 1)
+    answerable[np.append(keep, True)] = classifier.coef_[0]
+    bias = float(classifier.intercept_[0])
+    fitted = confidences(ranker, answerable, bias, fit)
+
+    seed = confidences(ranker, answerable, bias, samples(engine_for(SEED_DEV.parent.parent / "corpus", "seed"),
+                                                               seed_questions()))
+    thresholds, certain = {}, {}
+    for language in sorted({q.language for q, _, _ in fit}) + ["all"]:
+        per_set = [np.array([c for q, _, c in rows if q.answerable and language in ("all", q.language)])
+                   for rows in (fitted, seed)]
+        thresholds[language] = round(min(threshold_at(c, FALSE_REFUSALS) for c in per_set), 4)
+        certain[language] = round(min(threshold_at(c, FALSE_REFUSALS_CERTAIN) for c in per_set), 4)
+    result = {
+        "ranker": {name: round(float(w), 4) for name, w in zip(FEATURES, ranker)},
+        "answerable": {"weights": {name: round(float(w), 4) for name, w in zip((*FEATURES, "share"), answerable)},
+                       "bias": round(bias, 4)},
+        "thresholds": thresholds,
+        "certain": certain,
+        "criterion": f"threshold: highest keeping false refusals <= {FALSE_REFUSALS:.0%} of the fit half's answerable "
+                     f"questions; certain: <= {FALSE_REFUSALS_CERTAIN:.0%}",
+        "command": "python -m eval.fit" + (f" --without {' '.join(args.without)}" if args.without else ""),
+        "samples": {"questions": len(fit), "sentences": int(sum(len(f) for _, f, _ in fit)),
+                    "holding_gold": int(sum(l.sum() for _, _, l in fit))},
+        "fit_half": evaluate(fitted, thresholds),
+        "seed_dev": evaluate(seed, thresholds),
+        "report_half": evaluate(confidences(ranker, answerable, bias, held), thresholds),
+    }
+    print(json.dumps({k: v for k, v in result.items()}, ensure_ascii=False, indent=1))
+    if not args.dry_run:
+        MODEL_FILE.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"written: {MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Answer quality on articles the product was not built around: python -m eval.squad [--set dev|heldout] [--split report|fit|all]
+
+dev: CMRC 2018 trial (200 of its 256 Chinese articles in the corpus, the rest left out) and SQuAD 2.0 Normans
+(English) as one corpus, indexed with the product's own commands in .eval-cache/. heldout: eval/heldout/, four
+articles and questions written by someone who saw neither the code nor the dev sets. Reports, per language:
+the answer contains a gold span, the first citation is from the right article, unanswerable questions and
+questions about left-out articles refused, false refusals, median answer length.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from .datasets import Question, development_sets, write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".eval-cache"
+HELDOUT = Path(__file__).resolve().parent / "heldout"
+
+
+def engine_for(corpus: dict[str, str] | Path, name: str):
+    """An Engine over a corpus (articles to write, or a directory), its index kept in .eval-cache/<name>."""
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    corpus_dir = corpus if isinstance(corpus, Path) else write_corpus(corpus, CACHE / name / "corpus")
+    settings = Settings.from_env()
+    settings = dataclasses.replace(settings, index=dataclasses.replace(
+        settings.index, corpus_dir=corpus_dir, index_dir=CACHE / name / "index"))
+    return Engine(settings, progress=False)
+
+
+def heldout_questions() -> list[Question]:
+    found = []
+    for line in (HELDOUT / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        found.append(Question(q["id"], q["question"], q["lang"], q["article"] or "", tuple(q["answers"]),
+                              q["article"] is not None and q["kind"] != "unanswerable", "report"))
+    return found
+
+
+def contains_gold(text: str, answers: tuple[str, ...]) -> bool:
+    from index.tokenize import normalize
+
+    text = normalize(text).replace(" ", "")
+    return any(normalize(a).replace(" ", "") in text for a in answers)
+
+
+def ask_all(engine, questions: list[Question]) -> list[dict]:
+    rows = []
+    for q in questions:
+        answer = engine.answer(q.text)
+        first = answer.citations[0].chunk_id.split("#")[0] if answer.citations else ""
+        rows.append({"id": q.id, "language": q.language, "answerable": q.answerable, "in_corpus": q.in_corpus,
+                     "has_gold": bool(q.answers), "refused": answer.refused, "confidence": answer.confidence,
+                     "correct": not answer.refused and contains_gold(answer.text, q.answers),
+                     "right_article": not answer.refused and first == q.article,
+                     "chars": len(answer.text), "question": q.text, "answer": answer.text})
+    return rows
+
+
+def summary(rows: list[dict]) -> dict:
+    def share(part, whole):
+        return round(sum(part) / len(whole), 3) if whole else None
+
+    answerable = [r for r in rows if r["answerable"]]
+    spans = [r for r in answerable if r["has_gold"]]
+    unanswerable = [r for r in rows if r["in_corpus"] and not r["has_gold"]]
+    left_out = [r for r in rows if not r["in_corpus"]]
+    answered = [r["chars"] for r in answerable if not r["refused"]]
+    return {
+        "answerable": len(answerable),
+        "gold_span_in_answer": share([r["correct"] for r in spans], spans),
+        "first_citation_right_article": share([r["right_article"] for r in answerable], answerable),
+        "false_refusals": share([r["refused"] for r in answerable], answerable),
+        "unanswerable": len(unanswerable),
+        "unanswerable_refused": share([r["refused"] for r in unanswerable], unanswerable),
+        "left_out": len(left_out),
+        "left_out_refused": share([r["refused"] for r in left_out], left_out),
+        "median_answer_chars": statistics.median(answered) if answered else None,
+    }
+
+
+def report(rows: list[dict]) -> dict:
+    languages = sorted({r["language"] for r in rows})
+    return {language: summary([r for r in rows if r["language"] == language]) for language in languages} | \
+        {"all": summary(rows)}
+
+
+def print_report(title: str, table: dict) -> None:
+    print(title)
+    columns = ("answerable", "gold_span_in_answer", "first_citation_right_article", "false_refusals",
+               "unanswerable", "unanswerable_refused", "left_out", "left_out_refused", "median_answer_chars")
+    print(f"{'':<5}" + "".join(f"{c[:14]:>15}" for c in columns))
+    for language, figures in table.items():
+        print(f"{language:<5}" + "".join(f"{'-' if figures[c] is None else figures[c]:>15}" for c in columns))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.squad", description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--split", choices=("report", "fit", "all"), default="report")
+    parser.add_argument("--out", type=Path, default=None, help="write every question's answer as JSON here")
+    parser.add_argument("--wrong", action="store_true", help="list wrong answers and refusals")
+    args = parser.parse_args(argv)
+    if args.set == "dev":
+        corpus, questions = development_sets()
+        engine = engine_for(corpus, "dev")
+    else:
+        questions = heldout_questions()
+        engine = engine_for(HELDOUT / "corpus", "heldout")
+    questions = [q for q in questions if args.split == "all" or q.split == args.split]
+    rows = ask_all(engine, questions)
+    table = report(rows)
+    print_report(f"{args.set} set, {args.split} split, {len(rows)} questions, embedder {engine.embedder.model_id}", table)
+    if args.wrong:
+        for r in rows:
+            wrong = (r["answerable"] and not r["correct"]) or (not r["answerable"] and not r["refused"])
+            if wrong:
+                print(f"{r['id']} ({r['confidence']:.2f}) {r['question']} -> {r['answer'][:90]!r}")
+    if args.out:
+        args.out.write_text(json.dumps({"report": table, "questions": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

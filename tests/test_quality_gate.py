@@ -1,0 +1,50 @@
+"""Answer quality on articles the product was not built around: a slice of CMRC 2018 (Chinese, 45 articles in
+the corpus, 12 left out) and SQuAD 2.0 Normans (English), from the half never used to fit the evidence model.
+Floors sit just under what `python -m eval.squad` measures on the whole report half (README, Quality)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.datasets import Question, write_corpus
+from eval.squad import ask_all, report
+
+GATE = Path(__file__).resolve().parent / "data" / "quality_gate.json"
+
+
+@pytest.fixture(scope="module")
+def gate(tmp_path_factory, embedder):
+    from bot.engine import Engine
+    from bot.settings import Settings
+    from index.settings import IndexSettings
+
+    data = json.loads(GATE.read_text(encoding="utf-8"))
+    root = tmp_path_factory.mktemp("gate")
+    corpus = write_corpus(data["articles"], root / "corpus")
+    engine = Engine(Settings(index=IndexSettings(corpus_dir=corpus, index_dir=root / "index")), embedder=embedder,
+                    progress=False)
+    questions = [Question(q["id"], q["question"], q["language"], q["article"], tuple(q["answers"]), q["in_corpus"],
+                          "report") for q in data["questions"]]
+    return report(ask_all(engine, questions))
+
+
+def test_chinese_answers_hold_the_gold_span_from_the_right_article(gate):
+    zh = gate["zh"]
+    assert zh["answerable"] >= 50
+    assert zh["gold_span_in_answer"] >= 0.75
+    assert zh["first_citation_right_article"] >= 0.90
+
+
+def test_questions_about_articles_left_out_are_refused(gate):
+    assert gate["zh"]["left_out"] >= 20
+    assert gate["zh"]["left_out_refused"] >= 0.80
+
+
+def test_english_answers_and_few_false_refusals(gate):
+    assert gate["en"]["answerable"] >= 40
+    assert gate["en"]["gold_span_in_answer"] >= 0.65
+    assert gate["all"]["false_refusals"] <= 0.08
+
+
+def test_answers_stay_short(gate):
+    assert gate["zh"]["median_answer_chars"] <= 110
