@@ -93,6 +93,16 @@ class Engine:
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started)
 
+    def example_questions(self, language: str, count: int = 3) -> list[str]:
+        """Questions to suggest (/start): from the corpus's own section headings, else its articles' titles,
+        so they fit whatever articles are there."""
+        chunks = self.index.chunks
+        headings = list(dict.fromkeys(c.section.split(" › ")[-1] for c in chunks if c.section))
+        if headings:
+            return [messages.text("example_about_section", language, heading=h) for h in headings[:count]]
+        titles = list(dict.fromkeys(c.doc_title for c in chunks))
+        return [messages.text("example_about_article", language, title=t) for t in titles[:count]]
+
     # -- steps ---------------------------------------------------------------------------------------
 
     def _prepare(self, question: str) -> Answer | tuple[str, str, str]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "empty_question": {
-        "zh": "请输入一个问题，例如：字节跳动在中国有多少GPU？",
-        "en": "Please ask a question, for example: How many GPUs does ByteDance have in China?",
+        "zh": "请输入一个问题，例如：这篇文章的要点是什么？",
+        "en": "Please ask a question, for example: What are the article's key points?",
     },
     "not_covered": {
         "zh": "文章没有涉及这个问题。以下是最接近的段落：",
@@ -38,11 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
               "{titles}\n\nTry asking:\n{examples}\n\nThe buttons under an answer open the quoted paragraphs; "
               "reply to an answer to ask a follow-up. /help shows how to use me.",
     },
-    "examples": {
-        "zh": "字节跳动在中国有多少GPU？\n华为在2018年遭禁后是怎么获取材料的？\n新加坡为什么禁止建设新的数据中心？",
-        "en": "How many GPUs does ByteDance have in China?\nHow did Huawei get materials after the 2018 ban?\n"
-              "Why did Singapore ban new data centers?",
-    },
+    "example_about_section": {"zh": "关于“{heading}”，文章怎么说？", "en": "What does the article say about {heading}?"},
+    "example_about_article": {"zh": "《{title}》讲了什么？", "en": "What is {title} about?"},
     "help": {
         "zh": "私聊：直接发送问题即可。\n群组：用 /ask 问题、@{bot} 问题，或回复我的消息。\n"
               "回复我的回答可以继续追问，上下文跟着回复链走。\n\n"

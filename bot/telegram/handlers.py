@@ -88,7 +88,7 @@ async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     question = _command_argument(update.effective_message)
     if not question:
         language = _ui_language(update, context)
-        await _reply(update, context, "ask_usage", example=messages.text("examples", language).split("\n")[0])
+        await _reply(update, context, "ask_usage", example=services(context).engine.example_questions(language, 1)[0])
         return
     await ask(update, context, question)
 
@@ -241,7 +241,8 @@ def _shorten(text: str, limit: int) -> str:
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = _ui_language(update, context)
     titles = "\n".join(f"• {d['title']}" for d in services(context).engine.index.documents.values())
-    await _reply(update, context, "start", titles=titles, examples=messages.text("examples", language))
+    examples = "\n".join(services(context).engine.example_questions(language))
+    await _reply(update, context, "start", titles=titles, examples=examples)
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
