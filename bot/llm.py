@@ -131,6 +131,9 @@ class Draft:
         sentence.body = self._without_stray_urls(sentence.body)
         if not re.search(r"\w", sentence.body):
             return ""
+        if "?" in sentence.end or "？" in sentence.end:          # a question (the user's, repeated) states nothing
+            self.dropped.append("a question, not a claim")
+            return ""
         if len(re.findall(r"[\u3400-\u9fff]|[A-Za-z]{2,}", sentence.body)) >= 3 and self._wrong_language(sentence.body):
             self.dropped.append(f"written in {language_of(sentence.body)}, asked in {self.language}")
             return ""

@@ -133,6 +133,15 @@ def _row(line: str) -> tuple[list[str] | None, str]:
     return cells, trailing
 
 
+# A label or a lead-in before the answer itself ("答案：", "根据提供的段落，", "According to the passages, "):
+# not a claim, and its words would count against the sentence's support.
+_PREAMBLE = re.compile(
+    r"^(?:(?:答案|回答|结论|总结|简答|answer|short answer|summary)\s*[:：]\s*"
+    r"|(?:根据|依据|按照|从)(?:提供的|所给的?|上述|以上)?(?:段落|文章|资料|材料|原文|内容|信息)(?:内容|信息|中|来看|所述)?[，,：:]\s*"
+    r"|(?:according to|based on) (?:the )?(?:provided |given )?(?:passages?|articles?|sources?|context|text)\s*,\s*)",
+    re.IGNORECASE)
+
+
 def _inline(text: str) -> str:
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)                         # images
     text = re.sub(r"\[([^\]\d][^\]]*)\]\((?:[^)]*)\)", r"\1", text)          # [text](url) → text
@@ -140,7 +149,11 @@ def _inline(text: str) -> str:
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
     text = re.sub(r"`+([^`]+)`+", r"\1", text)
     text = text.replace("**", "").replace("`", "")
-    return re.sub(r"\s{2,}", " ", text).strip()
+    text = re.sub(r"\s{2,}", " ", text).strip()
+    if m := _PREAMBLE.match(text):
+        rest = text[m.end():]
+        text = rest[:1].upper() + rest[1:] if m.group().isascii() else rest
+    return text
 
 
 def split(lines: list[Line], final: bool = True) -> list[Sentence]:

@@ -8,7 +8,7 @@ A Number is `start, end` (span in `text`), `text` (the span), `value` (a float; 
 (a whole number 1000-2100 written in digits without a scale, or followed by 年: 2018, 1066.).
 
 Handled: Arabic digits with thousands separators and decimals (7,000; 1.5; a trailing full stop is not a
-decimal point: "1066."), full-width digits, scales after digits (百 千 万 亿 万亿, k, thousand, million,
+decimal point: "1066."), full-width digits, traditional and financial numerals (50萬, 壹仟), scales after digits (百 千 万 亿 万亿, k, thousand, million,
 billion, trillion, bn), Chinese numerals (两千三百, 八十万, 一亿五千万, 十五), English number words
 ("half a million", "two hundred thousand", "twenty-five"), ranges sharing a scale (3-5千 = 3,000-5,000,
 20万到30万, 200,000–300,000, "between 3 and 5 thousand" is two numbers), and percentages.
@@ -42,6 +42,8 @@ class Number:
 
 
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)} | {0xFF0C: ord(","), 0xFF0E: ord("."), 0xFF05: ord("%")}
+# Traditional and financial numerals, one character for one (spans stay valid): 萬 億 兩, 壹 贰 … 仟
+_FULLWIDTH |= {ord(a): ord(b) for a, b in zip("萬億兩壹貳贰參叁肆伍陸陆柒捌玖拾佰仟", "万亿两一二二三三四五六六七八九十百千")}
 
 _ZH_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_SMALL = {"十": 10, "百": 100, "千": 1000}

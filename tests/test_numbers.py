@@ -8,7 +8,7 @@ def values(text):
     return [(n.value, n.high) for n in find_numbers(text)]
 
 
-@pytest.mark.parametrize("text", ["八十万", "80万", "800,000", "800k", "800 thousand", "800000", "８０万", "eight hundred thousand"])
+@pytest.mark.parametrize("text", ["八十万", "80万", "80萬", "捌拾万", "800,000", "800k", "800 thousand", "800000", "８０万", "eight hundred thousand"])
 def test_eight_hundred_thousand_in_every_notation(text):
     (number,) = find_numbers(text)
     assert number.value == number.high == 800_000
