@@ -84,7 +84,8 @@ class TestStreamingEdits:
     async def ask_in_group(self, emu, scripted_llm, group=None):
         user = emu.user()
         group = group or emu.supergroup()
-        scripted_llm.reply(WRITTEN, chunk_size=2, delay_s=0.35)        # ~4 s of writing: 1 preview + edits
+        # previews show checked sentences only: the first after ~2 s, then edits every 3 s until ~9 s
+        scripted_llm.reply(WRITTEN + "它是Oracle最大的GPU客户[1]。" * 3, chunk_size=2, delay_s=0.25)
         await emu.asend(group, user, f"/ask {BYTEDANCE}")
         return group
 
