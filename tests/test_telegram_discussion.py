@@ -277,3 +277,33 @@ async def test_inline_mode_respects_the_allowlist(emu, engine, tmp_path):
         assert answer["results"] == [] and answer["button"]["text"] == "抱歉，这个机器人只对受邀的聊天开放。"
         allowed = await asyncio.to_thread(emu.inline_query, insider, BYTEDANCE)
         assert len((await emu.await_inline_answer(allowed["id"]))["results"]) == 1
+
+
+# -- claim checks with an LLM: its verdict's explanation goes through the same claim check as answers ----------
+
+async def test_with_an_llm_the_verdict_is_the_models_but_only_what_passes_the_claim_check_is_shown(
+        emu, scripted_llm, index_settings, embedder, tmp_path):
+    from bot_harness import engine_with_llm
+
+    emu.reset()
+    async with running_bot(emu, engine_with_llm(scripted_llm.base_url, index_settings, embedder), tmp_path):
+        alice = emu.user()
+        chat = emu.private_chat(alice)
+        scripted_llm.reply("SUPPORTED\n新加坡的电力短缺问题持续了15年[1]。这导致该国禁止新建数据中心[1]。")
+        await emu.asend(chat, alice, "/check 新加坡的电力短缺持续了15年")
+        [supported] = await emu.await_bot_messages(chat)
+        assert "✅ 文章支持" in supported["text"] and "问题持续了15年。[1]" in supported["text"]   # its words, checked
+        assert "<passage" in scripted_llm.requests[-1]["messages"][1]["content"]
+
+        # a verdict whose explanation invents what no passage says is not believed: the offline verdict stands
+        scripted_llm.reply("SUPPORTED\n苹果公司2023年的营收是1000亿美元[1]。")
+        await emu.asend(chat, alice, "/check 苹果公司2023年的营收是1000亿美元")
+        [invented] = await emu.await_bot_messages(chat, after=supported)
+        assert "文章没有提到" in invented["text"] and "文章支持" not in invented["text"]
+
+        # a figure the passage contradicts is never overruled, and the model is not even asked
+        asked_before = len(scripted_llm.requests)
+        await emu.asend(chat, alice, "/check 字节跳动只有1万个GPU")
+        [contradicted] = await emu.await_bot_messages(chat, after=invented)
+        assert "与文章不符" in contradicted["text"] and "50万" in contradicted["text"]
+        assert len(scripted_llm.requests) == asked_before
