@@ -19,7 +19,7 @@ from bot.settings import LLMSettings, Settings
 
 QUESTION = "字节跳动在中国有多少GPU？"
 SUPPORTED = "字节跳动在中国境内拥有超过50万个GPU[1]。"
-DEADLINE_S = 1.5
+DEADLINE_S = 3.0                 # retrieval with e5 on a busy 2-core machine can take over 1.5 s
 TIMEOUT_S = 6.0                  # first token and between tokens: far longer than the deadline
 BOUND_S = DEADLINE_S + 1.0       # the whole question, retrieval included, with room for a busy machine
 
@@ -63,9 +63,9 @@ def assert_marked_fallback(answer: Answer, elapsed: float, caplog):
 
 
 FAULTS = [
-    ("LLM: timeout before the first token", "server sends nothing for 10 s (read timeout 6 s, deadline 1.5 s)",
+    ("LLM: timeout before the first token", "server sends nothing for 10 s (read timeout 6 s, deadline 3 s)",
      "timeout_before_first_token", {"seconds": 10}),
-    ("LLM: stall mid-stream", "server stalls 10 s after 2 deltas (read timeout 6 s, deadline 1.5 s)",
+    ("LLM: stall mid-stream", "server stalls 10 s after 2 deltas (read timeout 6 s, deadline 3 s)",
      "stall_mid_stream", {"seconds": 10, "after_chunks": 2, "text": SUPPORTED}),
     ("LLM: HTTP 500 and 503", "server answers HTTP 500", "status", {"status": 500}),
     ("LLM: HTTP 500 and 503", "server answers HTTP 503", "status", {"status": 503}),

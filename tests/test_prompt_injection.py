@@ -54,10 +54,10 @@ def test_instructions_inside_an_article_stay_data(scripted_llm, tmp_path, corpus
 
 def test_a_slow_model_never_holds_an_answer_past_the_deadline(scripted_llm, index_settings, embedder):
     reliability.record("LLM: slow tokens, whole answer past the deadline",
-                       injected="95 deltas 0.2 s apart, each in time, the whole needs 19 s; deadline 1 s")
-    engine = llm_engine(scripted_llm, index_settings, embedder, deadline_s=1.0)
+                       injected="95 deltas 0.2 s apart, each in time, the whole needs 19 s; deadline 3 s")
+    engine = llm_engine(scripted_llm, index_settings, embedder, deadline_s=3.0)    # retrieval alone may take 1 s
     scripted_llm.reply("字节跳动拥有超过50万个GPU[1]。" * 5, chunk_size=1, delay_s=0.2)   # each token in time, the whole too slow
     started = time.perf_counter()
     answer = engine.answer("字节跳动在中国有多少GPU？")
     assert answer.mode == "fallback" and answer.note == "TimeoutError"
-    assert time.perf_counter() - started < 2.5
+    assert time.perf_counter() - started < 4.5
