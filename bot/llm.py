@@ -1,5 +1,21 @@
-"""The LLM answerer: any OpenAI-compatible chat endpoint writes the answer from the numbered passages;
-the answer is then checked against them. Any failure gives the extractive answer, marked as a fallback."""
+"""The LLM answerer: any OpenAI-compatible chat endpoint writes the answer from the numbered passages, and
+each sentence is checked against them while it streams.
+
+    model deltas ─► Draft: strip reasoning (llm_text) ─► citations as [n] (citations) ─► markdown → lines ─►
+                    sentences ─► each complete sentence: refusal? wrong language? claim check (claims) ─►
+                    re-cited to the passage that supports it ─► shown (streamed) ─► final Answer
+
+What the user gets, and the Answer's mode and note:
+- checked sentences: mode "llm"; a line says so when the answer was cut (finish_reason length or
+  content_filter, a stream that ended without a finish, an endpoint failure after some sentences) or when the
+  model said the passages answer only part of the question; the note lists what was removed and why;
+- a refusal (NO_ANSWER in any formatting, or a refusal in prose, and no checked claim): the nearest passages,
+  as offline, mode "llm", refused;
+- no sentence passed the checks: the extractive answer under a line saying the model's answer did not pass
+  the check (mode "extractive", note with the reasons) — the model *was* available;
+- the endpoint failed (timeout, 429, 5xx, broken stream, empty completion) before any checked sentence, or the
+  circuit breaker is open: the extractive answer, mode "fallback" ("model unavailable"), note = the error.
+"""
 from __future__ import annotations
 
 import dataclasses
