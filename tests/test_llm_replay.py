@@ -71,6 +71,10 @@ CASES = [
     Case("style-references-list", f"{B}。\n\n参考：\n[{{最大的GPU走私者}}] 亮点", "llm", (B + "[1]。",), ("参考",)),
     Case("style-sources-line", f"{B}。\n\nSources: [{{最大的GPU走私者}}]", "llm", (B + "[1]。",), ("Sources",)),
     Case("style-sup", f"{B}<sup>{{最大的GPU走私者}}</sup>。", "llm", (B + "[1]。",), ("<sup>",)),
+    Case("style-list-keeps-the-reason", "新加坡的电力短缺问题持续了15年，直接导致该国禁止建设新的数据中心[{电力短缺}, {美国政府}]。"
+         "这一禁令迫使许多科技巨头如微软和Oracle转向马来西亚[{电力短缺}]。", "llm",
+         ("新加坡的电力短缺问题持续了15年，直接导致该国禁止建设新的数据中心[1]。这一禁令迫使许多科技巨头如微软和Oracle转向马来西亚[1]。",),
+         question=Q_SG),
     Case("wrong-passage-recited", f"{B}[{{美国政府}}]。", "llm", (B + "[1]。",), cites=("最大的GPU走私者",)),
     Case("missing-passage-recited", f"{B}[9]。", "llm", (B + "[1]。",), ("[9]",), ("最大的GPU走私者",)),
     Case("uncited-sentence-cited", f"{B}。", "llm", (B + "[1]。",), cites=("最大的GPU走私者",)),
