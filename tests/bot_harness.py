@@ -9,6 +9,8 @@ import dataclasses
 import datetime as dtm
 from pathlib import Path
 
+from telegram import Update
+
 from bot.settings import Settings
 from bot.telegram.app import build_application
 
@@ -29,7 +31,9 @@ async def running_bot(emu, engine, directory: Path, **overrides):
     app = build_application(bot_settings(emu, engine, directory, **overrides), engine)
     async with app:
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=1))
+        # every update kind, as `python -m bot run` asks for (reactions are not sent otherwise)
+        await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=1),
+                                        allowed_updates=Update.ALL_TYPES)
         try:
             yield app
         finally:

@@ -180,7 +180,7 @@ async def test_a_sticker_reply_gets_a_reaction_and_a_real_follow_up_is_still_ans
     await emu.await_change(lambda: emu.reactions(chat))
     await emu.asend(chat, bob, "那华为呢", reply_to=answer)                      # no question mark, but it asks
     [follow_up] = await emu.await_bot_messages(chat, after=answer)
-    assert "华为" in follow_up["text"] and len(emu.reactions(chat)) == 1
+    assert follow_up["reply_markup"] and len(emu.reactions(chat)) == 1        # answered, not acknowledged
 
 
 async def test_a_second_press_of_a_source_button_posts_nothing_new(app, emu):
@@ -307,3 +307,22 @@ async def test_with_an_llm_the_verdict_is_the_models_but_only_what_passes_the_cl
         [contradicted] = await emu.await_bot_messages(chat, after=invented)
         assert "与文章不符" in contradicted["text"] and "50万" in contradicted["text"]
         assert len(scripted_llm.requests) == asked_before
+
+
+async def test_a_thumbs_reaction_on_an_answer_is_a_vote_and_the_buttons_count_it(app, emu):
+    bob = emu.user()
+    group = emu.supergroup()
+    await emu.asend(group, bob, f"/ask {BYTEDANCE}")
+    [answer] = await emu.await_bot_messages(group)
+
+    def labels() -> list[str]:
+        [shown] = emu.bot_messages(group)
+        return [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row][-2:]
+
+    await asyncio.to_thread(emu.react, group, bob, answer, "👍")
+    await emu.await_change(lambda: labels() == ["👍 1", "👎"])
+    await asyncio.to_thread(emu.react, group, bob, answer, "👎")
+    await emu.await_change(lambda: labels() == ["👍", "👎 1"])
+    await asyncio.to_thread(emu.react, group, bob, answer)                      # reaction removed: vote too
+    await emu.await_change(lambda: labels() == ["👍", "👎"])
+    assert store_of(app).db.execute("SELECT COUNT(*) FROM feedback").fetchone() == (0,)

@@ -8,7 +8,8 @@ import os
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
+                          CommandHandler, InlineQueryHandler, MessageHandler, MessageReactionHandler,
+                          TypeHandler, filters)
 
 from ..batching import MicroBatcher
 from ..engine import Engine
@@ -57,6 +58,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     app.add_handler(MessageHandler(~filters.StatusUpdate.ALL & ~filters.TEXT & ~filters.CAPTION, handlers.on_not_text))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(InlineQueryHandler(handlers.on_inline_query))
+    app.add_handler(MessageReactionHandler(handlers.on_reaction))
     app.add_error_handler(handlers.on_error)
     return app
 

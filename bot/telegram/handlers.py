@@ -356,6 +356,36 @@ async def _vote(query, store, answer_id: int, value: int, language: str) -> None
         log.info("vote counts not shown (%s)", exc.__class__.__name__)
 
 
+async def on_reaction(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A 👍 or 👎 reaction on an answer is a vote, like its buttons (whose counts follow). Telegram sends
+    reactions only to a bot that asked for them (allowed_updates) and, in groups, is an administrator."""
+    reaction = update.message_reaction
+    if reaction.user is None:                 # an anonymous reaction: nobody to count the vote for
+        return
+    store = services(context).store
+    shown = store.answer_shown_in(reaction.chat.id, reaction.message_id)
+    if shown is None:
+        return
+    answer_id, user_id = shown[0], reaction.user.id
+    new, old = _vote_of(reaction.new_reaction), _vote_of(reaction.old_reaction)
+    if new == old or (new == 0 and store.vote(answer_id, user_id) != old):   # a button changed it since
+        return
+    store.record_feedback(answer_id, user_id, new)
+    where = store.buttons_shown_in(answer_id)
+    if where is None:
+        return
+    markup = render.buttons(answer_id, store.citations(answer_id), store.votes(answer_id))
+    try:
+        await context.bot.edit_message_reply_markup(where[0], where[1], reply_markup=markup)
+    except TelegramError as exc:
+        log.info("vote counts not shown (%s)", exc.__class__.__name__)
+
+
+def _vote_of(reactions) -> int:
+    emoji = {getattr(r, "emoji", None) for r in reactions or ()}
+    return (("👍" in emoji) - ("👎" in emoji))
+
+
 def _parse_button(data: str | None) -> tuple[str, int, int]:
     try:
         kind, answer_id, value = (data or "").split(":")

@@ -88,8 +88,12 @@ def keyboard(answer_id: int, answer: Answer, votes: tuple[int, int] = (0, 0)) ->
     """One button per cited passage (for a refusal: the nearest passages), then 👍/👎 with their counts."""
     if answer.mode == "invalid":
         return None
+    return buttons(answer_id, answer.citations, votes)
+
+
+def buttons(answer_id: int, citations, votes: tuple[int, int] = (0, 0)) -> InlineKeyboardMarkup:
     passages = [InlineKeyboardButton(f"[{c.n}] ¶{paragraph_of(c)}", callback_data=f"p:{answer_id}:{c.n}")
-                for c in answer.citations]
+                for c in citations]
     rows = [passages[i:i + BUTTONS_PER_ROW] for i in range(0, len(passages), BUTTONS_PER_ROW)]
     rows.append(feedback_row(answer_id, votes))
     return InlineKeyboardMarkup(rows)

@@ -226,6 +226,15 @@ class Store:
             (chat_id, message_id)).fetchone()
         return (row[0], Turn(question=row[1], answer=row[2])) if row else None
 
+    def citations(self, answer_id: int) -> list[Citation]:
+        return [Citation(*row) for row in self.db.execute(
+            "SELECT n, doc, section, chunk_id, text FROM citations WHERE answer_id = ? ORDER BY n", (answer_id,))]
+
+    def buttons_shown_in(self, answer_id: int) -> tuple[int, int] | None:
+        """(chat id, message id) of the message that carries an answer's buttons: the last of its messages."""
+        row = self.db.execute("SELECT chat_id, message_ids FROM shown WHERE answer_id = ?", (answer_id,)).fetchone()
+        return (row[0], json.loads(row[1])[-1]) if row and json.loads(row[1]) else None
+
     def citation(self, answer_id: int, n: int) -> Citation | None:
         row = self.db.execute("SELECT n, doc, section, chunk_id, text FROM citations WHERE answer_id = ? AND n = ?",
                               (answer_id, n)).fetchone()
