@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+import reliability
 from bot import messages
 from bot.answer import Answer
 from bot.cli import render_text
@@ -174,6 +175,33 @@ CASES = [
 ]
 
 
+GROUPS = [   # (case id prefixes, reliability class, how it is injected)
+    (("style-", "wrong-passage", "missing-passage", "uncited", "two-sentences", "all-passages", "english-marker"),
+     "LLM output: citation styles", "scripted replies with 【1】 [1-3] [1, 2] [^1] (1) [citation:1] Source 1 段落1, "
+     "markers after the full stop, references lists, wrong or missing passage numbers"),
+    (("think", "reasoning", "markdown", "joined", "preamble", "question-repeated", "traditional", "fullwidth"),
+     "LLM output: reasoning, markdown and preambles", "scripted <think> blocks, reasoning_content, headings, bold, "
+     "lists, tables, code fences, answer labels, a repeated question"),
+    (("negation", "swapped", "invented", "antonym", "stray-url", "number-notation", "english-"),
+     "LLM output: wrong claims", "scripted contradictions (不是, 非法), swapped names, invented numbers in any "
+     "notation, stray URLs, answers in the wrong language; true paraphrases in both languages"),
+    (("no-answer", "prose-refusal", "partial"), "LLM output: refusals", "NO_ANSWER in any formatting, refusals "
+     "in prose (zh, en), a partial answer"),
+    (("finish-", "no-finish", "cut-before"), "LLM output: cut-off answers", "finish_reason length / content_filter, "
+     "a stream without a finish_reason"),
+    (("system-prompt", "obeys", "injected", "empty"), "Input: prompt injection echoed by the model",
+     "the model recites its system prompt or obeys an injected order; an empty completion"),
+]
+
+
+def record(case: Case) -> None:
+    for prefixes, fault, injected in GROUPS:
+        if case.id.startswith(prefixes):
+            reliability.record(fault, injected=injected)
+            return
+    raise AssertionError(f"case {case.id} belongs to no reliability class")
+
+
 def number_of(key: str, hits) -> int:
     for n, hit in enumerate(hits, 1):
         if key in hit.chunk.text:
@@ -187,6 +215,7 @@ def scripted(reply: str, hits) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_replay(case: Case, scripted_llm, engine, e5_embedder):
+    record(case)
     retriever = engine.retriever
     hits = retriever.search(retriever.prepare(case.search or case.question), 5)
     offline = engine.answer(case.search or case.question)               # the session engine is offline
