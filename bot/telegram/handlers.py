@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
-
-import hashlib
 
 from telegram import (Chat, ChatMember, InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent,
                       Message, Update)
@@ -141,7 +140,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str,
     private = chat.type == Chat.PRIVATE
     answered = None
     for _ in range(MAX_REANSWERS):
-        text, kind = s.store.question_text(question_id), s.store.question_of(chat.id, message.message_id).kind
+        text, kind = s.store.question_now(question_id)        # it may have been edited while it waited
         if text == answered:
             break
         shown = s.store.shown(question_id) if answered is not None else None
@@ -171,7 +170,7 @@ async def _edited(update: Update, context, known, question: str, kind: str, rece
     previous = s.store.turn(known.previous_answer_id) if known.previous_answer_id else None
     log.info("q%d edited after its answer; answering again in place", known.id)
     await respond(context.bot, s, _target(update, s), Request(
-        known.id, s.store.question_text(known.id), previous, chat.type == Chat.PRIVATE, received, kind=kind,
+        known.id, question, previous, chat.type == Chat.PRIVATE, received, kind=kind,
         replace=shown[1] if shown and shown[0] == chat.id else []))
 
 

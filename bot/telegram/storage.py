@@ -148,8 +148,9 @@ class Store:
             " ORDER BY q.id DESC LIMIT 1", (chat_id, message_id)).fetchone()
         return Question(*row) if row else None
 
-    def question_text(self, question_id: int) -> str:
-        return self.db.execute("SELECT text FROM questions WHERE id = ?", (question_id,)).fetchone()[0]
+    def question_now(self, question_id: int) -> tuple[str, str]:
+        """(text, kind) of a question as it is now: the asker may have edited it."""
+        return self.db.execute("SELECT text, kind FROM questions WHERE id = ?", (question_id,)).fetchone()
 
     def edit_question(self, question_id: int, text: str, kind: str) -> None:
         """The asker edited the question's message (before or after it was answered)."""
