@@ -81,7 +81,9 @@ _NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 # abbreviations, adjectives (jieba tags 微软 "a"). Not plain nouns: 数量, 公司 recur across passages as
 # ordinary vocabulary ("文章没有给出华为的GPU数量" was refused on 数量 with them).
 _BORROWED_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "eng", "a", "j"})
-_LATIN_NAME = re.compile(r"\b(?:[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Za-z]*\d+[A-Za-z\d]*[A-Za-z][A-Za-z\d]*|[A-Za-z]+\d+|[A-Z][a-z]+|[A-Z]{2,}s?)\b")
+# (no \b: between 是 and Amazon there is none, Han characters being word characters too)
+_LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Za-z]*\d+[A-Za-z\d]*[A-Za-z][A-Za-z\d]*"
+                         r"|[A-Za-z]+\d+|[A-Z][a-z]+|[A-Z]{2,}s?)(?![A-Za-z0-9])")
 _MARKER = re.compile(r"\[\d{1,3}\]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -244,6 +246,29 @@ def _embed_queries(embedder, texts: tuple[str, ...]) -> np.ndarray:
     return np.stack([_vectors[(id(embedder), t)] for t in texts])
 
 
+def _substituted_name(claim: str, evidence: str, passage: _Text) -> str:
+    """A claim copied from its evidence sentence with a name swapped for a word the passage never uses
+    ("字节跳动是微软最大的GPU客户" against "字节跳动是Oracle最大的GPU客户"): catches the names jieba doesn't tag
+    as names (it tags 微软 an adjective and 百度 a common noun), when the rest of the sentence is aligned."""
+    import difflib
+
+    plain = _MARKER.sub("", claim)
+    matcher = difflib.SequenceMatcher(None, evidence, plain, autojunk=False)
+    if matcher.ratio() < 0.5:                 # not a copy of this sentence: nothing is aligned
+        return ""
+    evidence_names = {n for n in _analyse(evidence).names} | set(re.findall(r"[A-Za-z][A-Za-z0-9]+", evidence))
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        was, now = evidence[a0:a1], plain[b0:b1]
+        named = [n for n in evidence_names if n in was]
+        foreign = [ch for ch in now if (_HAN.match(ch) and ch not in passage.chars)]
+        latin_new = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", now) if w.casefold() not in passage.lower]
+        if named and (len(foreign) >= 2 or latin_new):
+            return f"{now.strip()} in place of {', '.join(sorted(named))}"
+    return ""
+
+
 def _contradiction(claim: _Text, sentence: _Text) -> str:
     """Why the claim says the opposite of its evidence sentence, or ""."""
     if claim.negated != sentence.negated:
@@ -301,7 +326,8 @@ def check_claim(sentence: str, passages: list[str], embedder=None, prefer: tuple
                     rests_on = (i, partner)
                 elif missing:
                     ok, why = False, "names not in the passage: " + ", ".join(missing)
-            if ok and (why := _contradiction(claim_text, _analyse(evidence))):
+            if ok and (why := _contradiction(claim_text, _analyse(evidence))
+                       or (not cross[i] and _substituted_name(claim, evidence, passage))):
                 ok = False
             if ok and support > opposed:
                 return ClaimCheck("supported", i, evidence, "", support, rests_on)

@@ -5,18 +5,17 @@ question's sentences) scores them; a logistic model over the best sentence's fea
 confidence that the articles answer the question at all. The features are statistics and model outputs,
 nothing about any one article:
 
-- lex_local: the question's words and Chinese character pairs the sentence (or its article's title and
-  section, which the sentence speaks of) holds, each weighted by how rare it is among the candidate
-  sentences (the article's topic name is held by all its sentences and so weighs little; the word that
-  singles out the answer weighs much);
-- lex_absolute: the same, divided by the weight of all the question's units, those no candidate holds
-  included (they weigh as much as the rarest held unit);
+- lex: the share of the question's words and Chinese character pairs the sentence (or its article's
+  title and section, which the sentence speaks of) holds, each weighted by how rare it is among the
+  candidate sentences (the article's topic name is held by all its sentences and so weighs little; the
+  word that singles out the answer weighs much). A word no candidate holds weighs as the rarest, times
+  its rarity in general language, so a question about something else scores low;
 - lex_global: the share of the question's words (corpus IDF, unknown words by their rarity in general
   language) the sentence and its heading hold — an absolute measure, it tells questions the articles
   don't cover from those they do;
-- neighbour: lex_local of the sentence before or after it (本鱼…, 牠们…, "It…" answer about the subject
+- neighbour: lex of the sentence before or after it (本鱼…, 牠们…, "It…" answer about the subject
   the previous sentence names);
-- heading: lex_local of the passage's article title and section;
+- heading: lex of the passage's article title and section;
 - dense_sentence, dense_passage: multilingual embedding cosine to the question;
 - kind_match, kind_miss: the question asks for a number, year, person, place… (bot/kinds.py) and the
   sentence gives / doesn't give one;
@@ -42,13 +41,16 @@ import numpy as np
 from index.chunking import Chunk
 from index.retrieve import Hit, Query, keyword_coverage, sentence_match
 from index.store import ArticleIndex
-from index.tokenize import normalize, tokenize
+from index.text import language_of
+from index.tokenize import general_rarity, normalize, tokenize
 
 from . import kinds
 
 MODEL_FILE = Path(__file__).with_name("evidence_model.json")
-FEATURES = ("lex_local", "lex_absolute", "lex_global", "neighbour", "heading", "dense_sentence", "dense_passage",
+FEATURES = ("lex", "lex_global", "neighbour", "heading", "dense_sentence", "dense_passage",
             "kind_match", "kind_miss", "rank", "retrieval", "length", "unknown")
+LEXICAL = ("lex", "lex_global", "neighbour", "heading")
+DENSE = ("dense_sentence", "dense_passage")
 PASSAGES_CONSIDERED = 5
 _HAN_PAIR = re.compile(r"(?=([\u3400-\u9fff]{2}))")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
@@ -72,6 +74,7 @@ class Model:
     ranker: np.ndarray                 # weights over FEATURES
     answerable: np.ndarray             # weights over FEATURES + ("share",)
     answerable_bias: float
+    imputation: np.ndarray             # LEXICAL × (DENSE + bias): a lexical feature expected from the dense ones
     thresholds: dict[str, float]       # language -> refuse below this confidence
     certain: dict[str, float]          # language -> below this, no passage can answer (the LLM isn't asked)
 
@@ -92,8 +95,18 @@ def vector(weights: dict[str, float], names) -> np.ndarray:
 @lru_cache(maxsize=1)
 def model() -> Model:
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    imputation = np.array([vector(data.get("imputation", {}).get(name, {}), (*DENSE, "bias")) for name in LEXICAL])
     return Model(vector(data["ranker"], FEATURES), vector(data["answerable"]["weights"], (*FEATURES, "share")),
-                 float(data["answerable"]["bias"]), data["thresholds"], data["certain"])
+                 float(data["answerable"]["bias"]), imputation, data["thresholds"], data["certain"])
+
+
+def impute_lexical(features: np.ndarray, imputation: np.ndarray) -> None:
+    """Words can't match across languages: for an English question about a Chinese sentence (or the reverse)
+    the lexical features are replaced by what same-language questions with these dense similarities show
+    (a least-squares fit, eval/fit.py). So the multilingual embedder, not a glossary, carries the evidence."""
+    dense = features[:, [FEATURES.index(name) for name in DENSE]]
+    expected = np.hstack([dense, np.ones((len(features), 1))]) @ imputation.T
+    features[:, [FEATURES.index(name) for name in LEXICAL]] = expected
 
 
 def confidence(found: list[Candidate]) -> float:
@@ -126,25 +139,27 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
                      dtype=bool).reshape(len(rows), len(all_units))
     holds = (holds | np.array([in_heading[hit.row] for _, hit, _ in rows])).astype(np.float64)
     document_frequency = holds.sum(axis=0)
-    rarity = np.log((len(rows) + 1) / (document_frequency + 0.5)) * unit_weight * (document_frequency > 0)
-    mass = rarity.sum() or 1.0
-    lex_local = holds @ rarity / mass
-    unheld = np.log((len(rows) + 1) / 0.5) * unit_weight * (document_frequency == 0)
-    lex_absolute = holds @ rarity / ((rarity + unheld).sum() or 1.0)
-    headings = {row: held.astype(np.float64) @ rarity / mass for row, held in in_heading.items()}
+    rarity = np.log((len(rows) + 1) / (document_frequency + 0.5)) * unit_weight
+    # a word no candidate holds weighs as the rarest, times its rarity in general language (谢谢 little);
+    # a character pair no candidate holds is mostly a pair across two words, and weighs nothing
+    words = set(tokenize(query.text)) | set(tokenize(query.context) if query.context else ())
+    unheld_words = np.array([general_rarity(u) if u in words else 0.0 for u in all_units])
+    weight = np.where(document_frequency > 0, rarity, rarity * unheld_words)
+    mass = weight.sum() or 1.0
+    lex = holds @ weight / mass
+    headings = {row: held.astype(np.float64) @ weight / mass for row, held in in_heading.items()}
     vectors = sentences.vectors[[row for _, _, row in rows]]
     dense_sentence = vectors @ query.vector if query.vector is not None else np.zeros(len(rows))
     top_score = max(h.score for h in top) or 1.0
     unknown = 1.0 - keyword_coverage(query.concepts)
     features = np.zeros((len(rows), len(FEATURES)))
     for i, (position, hit, row) in enumerate(rows):
-        before = lex_local[i - 1] if i > 0 and rows[i - 1][1] is hit else 0.0
-        after = lex_local[i + 1] if i + 1 < len(rows) and rows[i + 1][1] is hit else 0.0
+        before = lex[i - 1] if i > 0 and rows[i - 1][1] is hit else 0.0
+        after = lex[i + 1] if i + 1 < len(rows) and rows[i + 1][1] is hit else 0.0
         text = sentences.texts[row]
         gives = kinds.gives(text, kind) if kind else False
         features[i] = (
-            lex_local[i],
-            lex_absolute[i],
+            lex[i],
             sentence_match(query.concepts, tokens[i] | _heading_tokens(hit.chunk.section), text),
             max(before, after),
             headings[hit.row],
@@ -157,12 +172,21 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
             math.log(1 + len(text)),
             unknown,
         )
+    other_language = np.array([hit.chunk.language != language_of(query.text) for _, hit, _ in rows])
+    if other_language.any():
+        features[other_language] = _imputed(features[other_language])
     shares = model().shares(features)
     found = [Candidate(position, hit.chunk, row, _LIST_MARK.sub("", sentences.texts[row]).strip(), features[i],
                        float(shares[i]))
              for i, (position, hit, row) in enumerate(rows)]
     found.sort(key=lambda c: (-c.share, c.hit_index, c.row))
     return found
+
+
+def _imputed(features: np.ndarray) -> np.ndarray:
+    features = features.copy()
+    impute_lexical(features, model().imputation)
+    return features
 
 
 def _holds(unit: str, text: str, tokens: frozenset[str]) -> bool:

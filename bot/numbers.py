@@ -15,7 +15,8 @@ billion, trillion, bn), Chinese numerals (两千三百, 八十万, 一亿五千�
 
 Not numbers here, because in running Chinese they are words rather than quantities (checked on the seed
 article and the CMRC 2018 trial paragraphs, where each of these occurs as a word): a lone 一 or 一-prefixed
-word (一个, 一大批, 一夜之间), 十分 (very), 万一 (in case), 千万 before 不/别/要 (by all means), and in English
+word (一个, 一大批, 一夜之间), a lone 百, 千 or 万 (百度, 千克, 上万 — but a lone 亿 counts: 上亿美元 is a claim of
+at least 100,000,000), 十分 (very), 万一 (in case), 千万 before 不/别/要 (by all means), and in English
 the word "one" alone (one of the…) — a claim saying "one" is not checked for it.
 """
 from __future__ import annotations
@@ -155,7 +156,7 @@ def _zh_word(text: str, start: int, run: str) -> bool:
     """Runs of numeral characters that are words here, not quantities (module docstring)."""
     if any(text.startswith(w, start) for w in _ZH_WORDS) or text[max(0, start - 1):start + 1] == "万一":
         return True
-    if run == "一":
+    if run in ("一", "百", "千", "万"):        # 百度, 千克, 上万: a lone 百/千/万 is a word's character or vague
         return True
     if run == "千万" and text[start + 2:start + 3] in ("不", "别", "要"):
         return True

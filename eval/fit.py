@@ -8,9 +8,9 @@ its softmax share), labelled by whether the question is answerable (questions ab
 SQuAD's unanswerable ones are not). Then, per language, the refusal threshold is the highest confidence
 that keeps false refusals of answerable questions at or under 3 %; the `certain` threshold (no LLM call)
 at or under 1 %.
-Each threshold is the lowest of those chosen on every development set: the fit half of CMRC and Normans, and
-the seed article's eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's questions,
-which copy the article's words. Both are checked on the `report` half and written, with the figures, to
+The answerable questions of a language are pooled from every development set: the fit half of CMRC and
+Normans, and the seed article's eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's
+questions, which copy the article's words. Both are checked on the `report` half and written, with the figures, to
 bot/evidence_model.json.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ SEED_DEV = Path(__file__).resolve().parent / "dev.jsonl"
 
 FALSE_REFUSALS = 0.03
 FALSE_REFUSALS_CERTAIN = 0.01
+SEED_WEIGHT = 5.0
 
 
 def samples(engine, questions):
@@ -52,7 +53,7 @@ def samples(engine, questions):
 def seed_questions() -> list[Question]:
     """The seed article's dev questions; answerable ones carry their evidence strings as gold."""
     rows = [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [Question(r["id"], r["question"], r["lang"], "", tuple(r["evidence"]), bool(r["evidence"]), "fit")
+    return [Question(r["id"], r["question"], r["lang"], "", tuple(r["evidence"]), bool(r["evidence"]), "seed")
             for r in rows]
 
 
@@ -86,6 +87,20 @@ def fit_ranker(data, keep: np.ndarray, l2: float = 0.01) -> np.ndarray:
     weights = np.zeros(len(keep))
     weights[keep] = found.x
     return weights
+
+
+def fit_imputation(data) -> dict:
+    """Least squares, per lexical feature, from the dense features (same-language questions): what the words
+    would have shown, for questions whose words can't match the article's (another language)."""
+    from bot.evidence import DENSE, FEATURES, LEXICAL
+
+    X = np.vstack([f for _, f, _ in data if len(f)])
+    design = np.hstack([X[:, [FEATURES.index(n) for n in DENSE]], np.ones((len(X), 1))])
+    found = {}
+    for name in LEXICAL:
+        coef, *_ = np.linalg.lstsq(design, X[:, FEATURES.index(name)], rcond=None)
+        found[name] = {n: round(float(c), 4) for n, c in zip((*DENSE, "bias"), coef)}
+    return found
 
 
 def best_of(ranker: np.ndarray, features: np.ndarray):
@@ -140,26 +155,32 @@ def main(argv=None) -> int:
     data = samples(engine, questions)
     fit = [d for d in data if d[0].split == "fit"]
     held = [d for d in data if d[0].split == "report"]
+    imputation = fit_imputation(fit)
     keep = np.array([name not in args.without for name in FEATURES])
     ranker = fit_ranker(fit, keep)
-    tops = [best_of(ranker, f)[1] for _, f, _ in fit if len(f)]
-    labels = [q.answerable for q, f, _ in fit if len(f)]
-    classifier = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(tops)[:, np.append(keep, True)], labels)
+    seed_data = samples(engine_for(SEED_DEV.parent.parent / "corpus", "seed"), seed_questions())
+    pool = fit + seed_data
+    tops = [best_of(ranker, f)[1] for _, f, _ in pool if len(f)]
+    labels = [q.answerable for q, f, _ in pool if len(f)]
+    # the seed's questions are natural (paraphrase, slang) where CMRC's and SQuAD's copy the article's words:
+    # each weighs SEED_WEIGHT, so that style counts in the fit
+    weights = [SEED_WEIGHT if q.split == "seed" else 1.0 for q, f, _ in pool if len(f)]
+    classifier = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(tops)[:, np.append(keep, True)], labels,
+                                                              sample_weight=weights)
     answerable = np.zeros(len(FEATURES) + 1)
     answerable[np.append(keep, True)] = classifier.coef_[0]
     bias = float(classifier.intercept_[0])
     fitted = confidences(ranker, answerable, bias, fit)
 
-    seed = confidences(ranker, answerable, bias, samples(engine_for(SEED_DEV.parent.parent / "corpus", "seed"),
-                                                               seed_questions()))
+    seed = confidences(ranker, answerable, bias, seed_data)
     thresholds, certain = {}, {}
     for language in sorted({q.language for q, _, _ in fit}) + ["all"]:
-        per_set = [np.array([c for q, _, c in rows if q.answerable and language in ("all", q.language)])
-                   for rows in (fitted, seed)]
-        thresholds[language] = round(min(threshold_at(c, FALSE_REFUSALS) for c in per_set), 4)
-        certain[language] = round(min(threshold_at(c, FALSE_REFUSALS_CERTAIN) for c in per_set), 4)
+        pooled = np.array([c for q, _, c in fitted + seed if q.answerable and language in ("all", q.language)])
+        thresholds[language] = round(threshold_at(pooled, FALSE_REFUSALS), 4)
+        certain[language] = round(threshold_at(pooled, FALSE_REFUSALS_CERTAIN), 4)
     result = {
         "ranker": {name: round(float(w), 4) for name, w in zip(FEATURES, ranker)},
+        "imputation": imputation,
         "answerable": {"weights": {name: round(float(w), 4) for name, w in zip((*FEATURES, "share"), answerable)},
                        "bias": round(bias, 4)},
         "thresholds": thresholds,

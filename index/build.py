@@ -16,7 +16,6 @@ from .readers import read_corpus
 from .settings import IndexSettings
 from .store import (EMBEDDING_KEYS, EMBEDDINGS, IndexDamagedError, check_compatible, read_manifest, save_index,
                     text_key, verify_files)
-from .text import split_sentences
 from .tokenize import tokenize
 
 log = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ def build(settings: IndexSettings, embedder, *, rebuild: bool = False, force: bo
         doc_meta[doc.slug]["chunks"] = len(doc_chunks)
         chunks.extend(doc_chunks)
 
-    texts = [c.embed_text for c in chunks] + [s for c in chunks for s in split_sentences(c.text)]
+    texts = [c.embed_text for c in chunks] + [c.sentence_embed_text(s) for c in chunks for s in c.sentences]
     keys = list(dict.fromkeys(text_key(t) for t in texts))
     text_of = {text_key(t): t for t in texts}
     previous = _previous_vectors(settings, embedder.model_id, rebuild)

@@ -33,6 +33,15 @@ class Chunk:
         """What is embedded and keyword-indexed: the passage with its heading path for context."""
         return f"{self.heading_path}\n{self.text}"
 
+    @property
+    def sentences(self) -> list[str]:
+        return split_sentences(self.text)
+
+    def sentence_embed_text(self, sentence: str) -> str:
+        """What a sentence is embedded as: with the heading path it stands under, so "It was founded in 1786"
+        or "本鱼分布于…" carries its subject (contextual headers)."""
+        return f"{self.heading_path}: {sentence}"
+
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 

@@ -18,10 +18,9 @@ from .chunking import Chunk
 from .dense import load_faiss
 from .errors import IndexMismatchError, UserFacingError
 from .keyword import KeywordIndex
-from .text import split_sentences
 from .tokenize import normalize, tokenize
 
-FORMAT_VERSION = 2   # 2: other keyword tokens (no lone Latin letters or colloquial question words; 多少张 卡)
+FORMAT_VERSION = 3   # 3: sentences embedded under their heading path; 2: other keyword tokens
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest_sha256"
 CHUNKS = "chunks.jsonl"
@@ -164,13 +163,13 @@ class ArticleIndex:
 
 
 def sentence_table(chunks: list[Chunk], embeddings: np.ndarray, row_of: dict[str, int]) -> SentenceTable:
-    texts, chunk_of, starts = [], [], [0]
+    texts, chunk_of, starts, rows = [], [], [0], []
     for row, chunk in enumerate(chunks):
-        for sentence in split_sentences(chunk.text):
+        for sentence in chunk.sentences:
             texts.append(sentence)
             chunk_of.append(row)
+            rows.append(row_of[text_key(chunk.sentence_embed_text(sentence))])
         starts.append(len(texts))
-    rows = [row_of[text_key(t)] for t in texts]
     return SentenceTable(texts, np.array(chunk_of, dtype=np.int64), np.array(starts, dtype=np.int64),
                          embeddings[rows] if rows else np.zeros((0, embeddings.shape[1]), dtype=np.float32))
 

@@ -83,3 +83,20 @@ def test_without_a_multilingual_embedder_another_language_is_never_supported():
 def test_english_claims_about_a_chinese_passage_through_the_multilingual_embedder(e5_embedder, claim, verdict):
     check = check_claim(claim, PASSAGES, e5_embedder)
     assert (check.verdict == "supported") == (verdict == "supported"), check
+
+
+NO_SINGAPORE = [p for p in paragraphs() if "微软" not in p][:6]      # no passage names 微软 at all
+
+
+@pytest.mark.parametrize("claim, why", [
+    ("字节跳动是微软最大的GPU客户。", "in place of Oracle"),        # jieba tags 微软 an adjective, not a name
+    ("字节跳动是百度最大的GPU客户。", "in place of Oracle"),        # and 百度 a common noun
+    ("字节跳动是Amazon最大的GPU客户。", "Amazon"),
+])
+def test_a_name_swapped_for_one_no_passage_uses_is_caught(claim, why):
+    check = check_claim(claim, NO_SINGAPORE)
+    assert check.verdict == "contradicted" and why in check.reason, check
+
+
+def test_a_reworded_sentence_with_its_names_kept_is_supported():
+    assert check_claim("字节跳动是Oracle最重要的GPU客户。", NO_SINGAPORE).supported

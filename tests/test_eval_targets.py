@@ -13,7 +13,7 @@ def test_offline_default_meets_the_chinese_targets(engine):
     zh = report["answers"]["zh"]
     hybrid, keyword, dense = (report["retrieval"][m] for m in ("hybrid", "keyword", "dense"))
     assert hybrid["zh"]["recall@1"] >= 0.9
-    assert zh["accuracy"] >= 0.7
+    assert zh["accuracy"] >= 0.75                      # measured 0.81
     answers = report["answers"]["all"]
     assert answers["refused_unanswerable"] >= answers["unanswerable"] / 2
     assert answers["false_refusals"] <= 8
