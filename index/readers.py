@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
-from .text import language_of
+from .text import is_chinese_or_english, language_of
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +121,18 @@ def read_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
         if path.suffix.lower() not in SUFFIXES:
             continue
         try:
-            documents.append(read_document(path))
+            document = read_document(path)
         except CorpusError as exc:
             log.warning("skipping article: %s", exc)
             errors.append(str(exc))
+            continue
+        documents.append(document)
+        if not is_chinese_or_english(document.body):
+            # kept: the multilingual embedder still finds it, but the answerer's word statistics are for zh/en
+            message = (f"{path}: written mostly in neither Chinese nor English; it is indexed, "
+                       f"but answers about it will be poor")
+            log.warning("%s", message)
+            errors.append(message)
     seen: dict[str, str] = {}
     for doc in documents:
         if doc.slug in seen:

@@ -22,6 +22,13 @@ def language_of(text: str) -> str:
     return "zh" if han >= latin else "en"
 
 
+def is_chinese_or_english(text: str) -> bool:
+    """Most of the text's letters are Chinese characters or Latin letters: what the answerer reads."""
+    letters = [ch for ch in text if ch.isalpha()]
+    readable = sum(1 for ch in letters if ch.isascii() or _HAN.match(ch))
+    return not letters or readable >= 0.5 * len(letters)
+
+
 def clean(text: str) -> str:
     """Drop control and zero-width characters, make full-width letters and digits ASCII (ＧＰＵ→GPU), collapse spaces.
     Chinese punctuation stays as written."""

@@ -135,6 +135,23 @@ def test_unreadable_article_is_named_and_the_rest_load(settings, embedder):
     assert report.documents == 1 and "broken.md" in report.errors[0]
 
 
+def test_an_article_in_another_language_is_indexed_with_a_warning(settings, embedder):
+    (settings.corpus_dir / "russian.md").write_text("# Статья\n\nМосква — столица России. Население около 13 миллионов.\n",
+                                                     encoding="utf-8")
+    report = build(settings, embedder)
+    assert report.documents == 2 and any("russian.md" in e and "neither Chinese nor English" in e for e in report.errors)
+
+
+def test_a_glossary_file_is_not_an_article_and_its_change_rebuilds(settings, embedder):
+    from index.build import is_current
+
+    build(settings, embedder)
+    (settings.corpus_dir / "glossary.tsv").write_text("gpu | 显卡\n", encoding="utf-8")
+    assert not is_current(settings, embedder.model_id)
+    report = build(settings, embedder)
+    assert report.documents == 1 and not report.errors and report.embedded == 0
+
+
 def test_missing_model_gives_one_clear_error():
     from index.embedders import SentenceTransformerEmbedder
     from index.errors import EmbeddingModelError
