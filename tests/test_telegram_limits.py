@@ -61,12 +61,22 @@ def test_twenty_two_askers_in_a_minute_two_wait_and_the_chat_is_told_once():
     assert admitted[20].delay == WINDOW_S - 20          # the first slot frees a minute after the first question
 
 
-def test_a_slot_more_than_a_minute_away_is_refused():
-    lim, clock = limits(chat_questions_per_minute=2)
-    for user in range(6):
-        lim.admit(-100, user)
-    late = lim.admit(-100, 99)
-    assert late.refused and late.notice == "flood"
+def test_a_hundred_askers_in_a_minute_the_chat_hears_it_is_busy_once():
+    lim, clock = limits()
+    admitted = []
+    for user in range(100):
+        admitted.append(lim.admit(-100, user))
+        clock.now += 0.5
+    assert sum(a.delay == 0 and not a.refused for a in admitted) == 20
+    assert 0 < sum(a.delay > 0 and not a.refused for a in admitted) <= 20       # the next minute's room
+    assert sum(a.refused for a in admitted) >= 60
+    assert [a.notice for a in admitted if a.notice] == ["chat_queued"]          # queued or refused: told once
+
+
+def test_a_sender_slot_more_than_a_minute_away_is_refused():
+    lim, clock = limits(user_cooldown_s=25.0)
+    admitted = [lim.admit(1, 7) for _ in range(4)]
+    assert [a.delay for a in admitted[:3]] == [0, 25, 50] and admitted[3].refused
 
 
 def test_no_limits_no_waiting():

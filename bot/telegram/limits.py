@@ -3,8 +3,8 @@
 A question over a limit is not dropped: it gets a slot in the future and waits for it (the handler sleeps,
 holding its sender's turn, so that sender's questions are answered in the order asked). Only a flood is
 refused: more than MAX_WAITING questions of one sender waiting, or a slot further away than MAX_WAIT_S.
-Each chat hears about waiting at most once per window, each sender once per stretch of waiting: a flood
-must not make the bot flood the chat. State is in memory: a restart forgives everyone, which is the right
+A chat hears that it is busy at most once per window (queued or refused, whoever asks), a sender that they
+wait once per stretch of waiting: a flood must not make the bot flood the chat. State is in memory: a restart forgives everyone, which is the right
 failure for a rate limit (questions that were waiting are answered after the restart: see answering.py)."""
 from __future__ import annotations
 
@@ -60,13 +60,16 @@ class Limits:
         slot = now
         if sender_id is not None and sender_id in self._next_slot:
             slot = max(slot, self._next_slot[sender_id] + self.cooldown_s)
-        by_sender = slot > now
+        sender_slot = slot
         slots = self._chat_slots.setdefault(chat_id, [])
         del slots[:bisect.bisect_right(slots, now - WINDOW_S)]
         if self.per_minute > 0 and len(slots) >= self.per_minute:
             slot = max(slot, slots[-self.per_minute] + WINDOW_S)
-        delay = slot - now
+        delay, by_chat = slot - now, slot > sender_slot
         waiting = self._waiting.get(key, 0)
+        if delay > MAX_WAIT_S and by_chat:          # the chat's minute is full, and the next one too
+            notice = "chat_busy" if self._tell_chat(chat_id, now) else None
+            return Admission(0.0, refused=True, notice=notice, seconds=math.ceil(WINDOW_S))
         if delay > MAX_WAIT_S or (delay > 0 and waiting >= MAX_WAITING):
             notice = "flood" if self._tell_sender(key, now, now + WINDOW_S) else None
             return Admission(0.0, refused=True, notice=notice, seconds=math.ceil(min(delay, MAX_WAIT_S)))
@@ -77,10 +80,10 @@ class Limits:
         if delay <= 0:
             return Admission(0.0)
         self._waiting[key] = waiting + 1
-        if by_sender:
-            notice = "queued" if self._tell_sender(key, now, slot + self.cooldown_s) else None
-        else:
+        if by_chat:
             notice = "chat_queued" if self._tell_chat(chat_id, now) else None
+        else:
+            notice = "queued" if self._tell_sender(key, now, slot + self.cooldown_s) else None
         return Admission(delay, notice=notice, seconds=math.ceil(delay))
 
     def done_waiting(self, chat_id: int, sender_id: int | None) -> None:
