@@ -68,9 +68,12 @@ async def test_check_in_reply_to_someones_message_and_in_english(app, emu):
     await emu.asend(group, carol, "/check")
     [usage] = await emu.await_bot_messages(group, after=verdict)
     assert "/check" in usage["text"]
-    await emu.asend(group, carol, "/check Apple's revenue was 100 billion dollars in 2023")
+    await emu.asend(group, carol, "/check ByteDance has only 10,000 GPUs")
     [english] = await emu.await_bot_messages(group, after=usage)
-    assert "The articles don't say" in english["text"]
+    assert "❌ Contradicted" in english["text"] and "50万" in english["text"] and "[1]" in english["text"]
+    await emu.asend(group, carol, "/check Apple's revenue was 100 billion dollars in 2023")
+    [uncovered] = await emu.await_bot_messages(group, after=english)
+    assert "The articles don't say" in uncovered["text"]
 
 
 async def test_a_mention_replying_to_someones_question_answers_that_question(app, emu):
