@@ -8,7 +8,8 @@ A Number is `start, end` (span in `text`), `text` (the span), `value` (a float; 
 (a whole number 1000-2100 written in digits without a scale, or followed by 年: 2018, 1066.).
 
 Handled: Arabic digits with thousands separators and decimals (7,000; 1.5; a trailing full stop is not a
-decimal point: "1066."), full-width digits, traditional and financial numerals (50萬, 壹仟), scales after digits (百 千 万 亿 万亿, k, thousand, million,
+decimal point: "1066."), dates (9月2日 = 2 September = September 2nd, as month × 100 + day; a month alone
+is its number, 9月 = September), full-width digits, traditional and financial numerals (50萬, 壹仟), scales after digits (百 千 万 亿 万亿, k, thousand, million,
 billion, trillion, bn), Chinese numerals (两千三百, 八十万, 一亿五千万, 十五), English number words
 ("half a million", "two hundred thousand", "twenty-five"), ranges sharing a scale (3-5千 = 3,000-5,000,
 20万到30万, 200,000–300,000, "between 3 and 5 thousand" is two numbers), and percentages.
@@ -36,6 +37,7 @@ class Number:
     text: str
     percent: bool = False
     year: bool = False
+    date: bool = False        # a day of the year (month × 100 + day: 902 for 9月2日 / 2 September) or a month
 
     @property
     def is_range(self) -> bool:
@@ -61,6 +63,11 @@ _ARABIC = re.compile(
     r"(?P<pct>\s*(?:%|percent\b|per cent\b))?", re.IGNORECASE)
 _ZH_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _ZH_RUN = re.compile(rf"(百分之)?([{_ZH_CHARS}]+)(?:(?:{_DASH})([{_ZH_CHARS}]+))?")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_MONTH_RE = r"(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_DATE_ZH = re.compile(r"(?P<m>\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?(?:(?P<d>\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])?")
+_DATE_EN = re.compile(rf"(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH_RE}|May)"
+                      rf"|(?P<m2>{_MONTH_RE}|May)\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)|(?P<m3>{_MONTH_RE}))(?![a-z])")
 _EN_PLURAL = re.compile(r"\b(hundred|thousand|million|billion|trillion)s\b", re.IGNORECASE)
 _ZH_WORDS = ("十分", "万一")           # words, not quantities (see the module docstring)
 
@@ -78,12 +85,23 @@ def find_numbers(text: str) -> list[Number]:
     found: list[Number] = []
     taken = [False] * len(plain)
 
-    def add(start: int, end: int, value: float, high: float, percent=False, year=False) -> None:
+    def add(start: int, end: int, value: float, high: float, percent=False, year=False, date=False) -> None:
         if any(taken[start:end]):
             return
         for i in range(start, end):
             taken[i] = True
-        found.append(Number(start, end, value, high, text[start:end], percent, year))
+        found.append(Number(start, end, value, high, text[start:end], percent, year, date))
+
+    for m in _DATE_ZH.finditer(plain):                           # 9月2日, 九月二日, 9月
+        month, day = _small(m.group("m")), _small(m.group("d")) if m.group("d") else 0
+        if month and 1 <= month <= 12:
+            value = float(month * 100 + day if day else month)
+            add(m.start(), m.end(), value, value, date=True)
+    for m in _DATE_EN.finditer(plain):                           # 2 September, September 2nd, September
+        month = _MONTHS[(m.group("m") or m.group("m2") or m.group("m3"))[:3].lower()]
+        day = int(m.group("d1") or m.group("d2") or 0)
+        value = float(month * 100 + day if day else month)
+        add(m.start(), m.end(), value, value, date=True)
 
     for m in _ARABIC.finditer(plain):
         if _inside_word(plain, m.start()):                        # H100, A800, GPT-4: a model name, not a count
@@ -134,8 +152,15 @@ def find_numbers(text: str) -> list[Number]:
 
 def same_quantity(a: Number, b: Number) -> bool:
     """The same quantity in any notation: equal value and high end (within rounding of the written digits),
-    and both or neither a percentage."""
-    return a.percent == b.percent and _close(a.value, b.value) and _close(a.high, b.high)
+    both or neither a percentage, both or neither a date."""
+    return a.percent == b.percent and a.date == b.date and _close(a.value, b.value) and _close(a.high, b.high)
+
+
+def _small(numeral: str) -> int:
+    if numeral.isdigit():
+        return int(numeral)
+    value = _chinese(numeral)
+    return int(value) if value is not None else 0
 
 
 def _close(x: float, y: float) -> bool:

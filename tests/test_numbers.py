@@ -55,3 +55,15 @@ def test_spans_point_into_the_original_text():
     for n in find_numbers(text):
         assert text[n.start:n.end] == n.text
     assert [n.text for n in find_numbers(text)] == ["５０万", "1.5亿"]
+
+
+@pytest.mark.parametrize("text", ["9月2日", "九月二日", "2 September", "September 2nd", "2nd of September"])
+def test_dates_in_both_languages(text):
+    (n,) = find_numbers(text)
+    assert n.date and n.value == 902
+    assert not same_quantity(n, find_numbers("902")[0])
+
+
+def test_a_month_alone_and_may_only_with_a_day():
+    assert [(n.value, n.date) for n in find_numbers("3月 and March")] == [(3, True), (3, True)]
+    assert find_numbers("May I ask?") == [] and find_numbers("May 4th")[0].value == 504
