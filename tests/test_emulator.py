@@ -542,3 +542,9 @@ async def test_messages_on_behalf_of_a_chat_and_chat_members(app, emu):
     assert (await app.bot.get_chat_member(group["id"], stranger["id"])).status == "left"
     with pytest.raises(BadRequest, match="(?i)user not found"):
         await app.bot.get_chat_member(group["id"], 777)
+
+    emu.reset(privacy_mode=True)                  # privacy mode treats them as people, not as bots
+    text, entities = emu.mention_text(emu.bot_user, " from the anonymous admin")
+    emu.send_as(group, group, text, entities=entities)
+    await eventually(lambda: any(u.message and (u.message.text or "").endswith("from the anonymous admin")
+                                 for u in seen))

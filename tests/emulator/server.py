@@ -146,7 +146,8 @@ class Emulator:
         self.chats: dict[int, dict] = {}  # id -> {"chat", "status", "next_id", "messages", ...}
         self.users: dict[int, dict] = {self.bot["id"]: self.bot}
         self.updates: list[dict] = []
-        self.update_ids = itertools.count(100000)
+        if not hasattr(self, "update_ids"):      # never reused, as on Telegram: a bot polling across a reset
+            self.update_ids = itertools.count(100000)   # keeps a valid offset
         self.allowed: set[str] | None = None
         self.webhook: dict | None = None
         self.commands: dict[str, list] = {}
@@ -367,7 +368,7 @@ class Emulator:
         command = [e for e in ents if e["type"] == "bot_command" and e["offset"] == 0]
         to_me_command = any(piece(e).lower().endswith("@" + me) for e in command)
         reply_to_me = msg.get("reply_to_message", {}).get("from", {}).get("id") == self.bot["id"]
-        if msg["from"].get("is_bot"):
+        if msg["from"].get("is_bot") and not msg.get("sender_chat"):   # anonymous admins and channels are people
             return to_me_command or reply_to_me
         plain_command = any("@" not in piece(e) for e in command)
         mention = any(e["type"] == "mention" and piece(e).lower() == "@" + me or
