@@ -68,3 +68,15 @@ def test_the_llm_judges_what_only_the_quoted_sentences_lack(scripted_llm, llm_en
     follow = llm_engine.answer("那华为呢？", previous=earlier)
     assert len(scripted_llm.requests) == 1 and not follow.refused and follow.mode == "llm"
     assert "网络" in follow.text
+
+
+def test_the_earlier_turn_is_fenced_as_data_without_its_old_markers(scripted_llm, llm_engine):
+    scripted_llm.reply("NO_ANSWER")
+    earlier = Turn("字节跳动在中国有多少GPU？", "字节跳动被认为是中国最大的GPU走私者，拥有超过50万个GPU[1]。")
+    llm_engine.answer("它是谁的客户？", previous=earlier)
+    system, user = scripted_llm.requests[-1]["messages"]
+    turn = user["content"].split("<earlier_turn>")[1].split("</earlier_turn>")[0]
+    assert "拥有超过50万个GPU。" in turn and "[1]" not in turn            # its [1] meant another passage list
+    for rule in ("Some passages may be irrelevant", "Copy numbers", "plain text", "only part of the question",
+                 "no reasoning, no preamble"):
+        assert rule in system["content"]
