@@ -86,6 +86,15 @@ async def test_a_mention_replying_to_someones_question_answers_that_question(app
     assert "50万" in answer["text"] and "核对" not in answer["text"]
 
 
+async def test_ask_in_reply_to_someones_question_asks_it(app, emu):
+    bob, carol = emu.user(), emu.user()
+    group = emu.group()
+    asked = await emu.asend(group, bob, SINGAPORE)
+    command = await emu.asend(group, carol, "/ask", reply_to=asked)
+    [answer] = await emu.await_bot_messages(group)
+    assert "电力" in answer["text"] and answer["reply_to_message_id"] == command["message_id"]
+
+
 async def test_a_mention_with_its_own_question_uses_the_replied_message_as_context(app, emu):
     bob, carol = emu.user(), emu.user()
     group = emu.supergroup()

@@ -82,9 +82,12 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <question>, or /ask in reply to someone's message: that message is the question."""
     if _ignored(update.effective_message, context):
         return
     question = _command_argument(update.effective_message)
+    if not question and (replied := replied_other(update.effective_message, context.bot.id)) is not None:
+        question = text_of(replied)          # /ask in reply to someone's question asks it
     if not question:
         language = _ui_language(update, context)
         await _reply(update, context, "ask_usage", example=services(context).engine.example_questions(language, 1)[0])
