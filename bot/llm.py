@@ -202,6 +202,8 @@ class LLMAnswerer:
         # the key is never logged; servers that need none still make the client demand one
         self.client = OpenAI(base_url=settings.base_url or None, api_key=settings.api_key or "unused", max_retries=0,
                              timeout=_timeout(settings.timeout_s))
+        # jieba's part-of-speech tables load on the first claim check (≈ 1 s): not in the first user's answer
+        threading.Thread(target=_warm_up, name="claims-warm-up", daemon=True).start()
 
     def stream(self, question: str, language: str, previous: Turn | None, hits: list[Hit],
                offline: Answer, started: float) -> Iterator[str | Answer]:
@@ -282,6 +284,13 @@ class LLMAnswerer:
             return dataclasses.replace(offline, timings=timings, note=note)
         return dataclasses.replace(offline, text=messages.text("llm_unchecked", language) + "\n" + offline.text,
                                    mode="extractive", timings=timings, note=note)
+
+
+def _warm_up() -> None:
+    try:
+        check_claim("预热 warm-up 1。", ["预热 warm-up 1。"])
+    except Exception:  # a warm-up that fails only means the first check pays for the loading
+        log.debug("claim check warm-up failed", exc_info=True)
 
 
 def _declined_reason():
