@@ -5,10 +5,11 @@ articles — supported, contradicted, or not in them — with the article's own 
 
 A claim is one sentence of the message. For each, the passages are retrieved as for a question
 (engine.retriever) and bot.claims.check_claim compares the claim with them: numbers in any notation, names,
-negation and antonyms (see its docstring). With an LLM configured, it gives its own verdict and explanation (llm_verdict), and that explanation goes
-through the same claim check as LLM answers. The result is an ordinary Answer, so the bot renders, stores and
-buttons it like any answer: one line per claim with its verdict, then the evidence sentence with its [n]
-marker. No claim the articles speak to: refused, with the nearest passages as buttons.
+negation and antonyms (see its docstring). With an LLM configured, the model gives its own verdict and
+explanation (llm_verdict), and that explanation goes through the same claim check as LLM answers. The result
+is an ordinary Answer, so the bot renders, stores and buttons it like any answer: one line per claim with its
+verdict, then the evidence sentence with its [n] marker. No claim the articles speak to: refused, with the
+nearest passages as buttons.
 
 No knowledge of any article here: everything comes from the index and bot.claims.
 """
@@ -27,11 +28,11 @@ from .claims import ClaimCheck, check_claim
 
 log = logging.getLogger(__name__)
 
-MAX_CLAIMS = 5           # sentences checked per message; a long message is checked on its first five
-VERDICT_MAX_TOKENS = 200   # a verdict and one or two sentences
-MIN_CLAUSE_CHARS = 4     # letters or digits a clause needs to be checked on its own
+MAX_CLAIMS = 5             # sentences checked per message; a long message is checked on its first five
+MIN_CLAUSE_CHARS = 4       # letters or digits a clause needs to be checked on its own
+NEAREST = 3                # passages offered when the articles say nothing about any claim
+VERDICT_MAX_TOKENS = 200   # the LLM's verdict and one or two sentences
 _CLAUSE = re.compile(r"[，,；;：:]\s*")
-NEAREST = 3              # passages offered when the articles say nothing about any claim
 VERDICT_KEYS = {"supported": "check_supported", "contradicted": "check_contradicted",
                 "unsupported": "check_unsupported"}
 
@@ -90,9 +91,9 @@ def llm_verdict(engine, claim: str, hits: list, offline: ClaimCheck, language: s
     if llm is None or not hits or offline.verdict == "contradicted" or not llm.breaker.allow():
         return None
     passages = [h.chunk.text for h in hits]
-    blocks = "\n".join(f'<passage n="{n}">\n{text}\n</passage>' for n, text in enumerate(passages, 1))
+    blocks = "\n".join(f'<passage n="{n}">\n{_fenced(text)}\n</passage>' for n, text in enumerate(passages, 1))
     request = [{"role": "system", "content": VERDICT_PROMPT.format(language=LANGUAGE_NAMES.get(language, "English"))},
-               {"role": "user", "content": f"<passages>\n{blocks}\n</passages>\n\nClaim: {claim}"}]
+               {"role": "user", "content": f"<passages>\n{blocks}\n</passages>\n\nClaim: {_fenced(claim)}"}]
     try:
         reply = llm.client.chat.completions.create(
             model=llm.settings.model, messages=request, temperature=llm.settings.temperature,
@@ -121,6 +122,11 @@ def llm_verdict(engine, claim: str, hits: list, offline: ClaimCheck, language: s
         log.info("LLM verdict %s: no sentence of its explanation passed the claim check; offline stands", verdict)
         return None
     return Verdict(verdict, tuple(lines))
+
+
+def _fenced(text: str) -> str:
+    """A passage or a claim can't close or open the fences around the passages."""
+    return re.sub(r"</?passages?", lambda m: m.group(0).replace("<", "‹"), text)
 
 
 def check_text(engine, text: str) -> Answer:
