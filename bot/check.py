@@ -1,7 +1,7 @@
 """Claim checks (`/check`, or a mention replying to someone's statement): each claim of a message against the
 articles — supported, contradicted, or not in them — with the article's own sentence and a citation.
 
-    answer = check_text(engine, "我听说某公司只有1万个GPU。")     # an Answer, mode "check"
+    answer = check_text(engine, "我听说某公司只有1万名员工。")     # an Answer, mode "check"
 
 A claim is one sentence of the message. For each, the passages are retrieved as for a question
 (engine.retriever) and bot.claims.check_claim compares the claim with them: numbers in any notation, names,
@@ -45,7 +45,7 @@ def claims_of(text: str) -> list[str]:
 
 def _checked(engine, claims: list[str]):
     """(claim, passages, ClaimCheck) for each claim. A sentence the articles don't speak to as a whole may
-    join clauses that they do ("某公司只有1万个GPU，而且都是合法买的": its words are spread over two topics,
+    join clauses that they do ("某公司只有1万名员工，而且都是本地招的": its words are spread over two topics,
     so no passage holds enough of them): then each clause is checked on its own."""
     retriever, embedder = engine.retriever, getattr(engine, "embedder", None)
 
@@ -59,7 +59,7 @@ def _checked(engine, claims: list[str]):
         if whole[2].verdict != "unsupported" or len(clauses) < 2:
             yield whole
             continue
-        # a clause is searched with its sentence as context: "而且都是合法买的" is about the sentence's subject
+        # a clause is searched with its sentence as context: "而且都是本地招的" is about the sentence's subject
         yield from (one(clause, claim) for clause in clauses[:MAX_CLAIMS])
 
 
