@@ -28,6 +28,7 @@ _THINK_OPEN = re.compile(r"<(think|thinking|reasoning|reflection)>", re.IGNORECA
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _MARKERS_AT = re.compile(r"\s*((?:\[\d{1,3}\]\s*)+)")
 _END = re.compile(r"[。！？!?；;]+|\.(?=\s|$|\[|[\u3400-\u9fff])|…+(?=\s|$)")
+_ABBREVIATION = re.compile(r"(?:(?<![A-Za-z])[A-Z]|(?<![A-Za-z])(?:e\.g|i\.e|Mr|Mrs|Ms|Dr|St|vs|No|Inc|Ltd|Co|Jr|Sr))$")
 _CLOSERS = "”’」』）)\"'"
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -164,6 +165,8 @@ def split(lines: list[Line], final: bool = True) -> list[Sentence]:
         text, at, first = line.text, 0, True
         while at < len(text):
             m = _END.search(text, at)
+            while m and m.group() == "." and _ABBREVIATION.search(text, at, m.start()):
+                m = _END.search(text, m.end())                   # U.S. / e.g. / Dr. end no sentence
             stop = m.end() if m else len(text)
             while stop < len(text) and text[stop] in _CLOSERS:
                 stop += 1

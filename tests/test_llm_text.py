@@ -79,3 +79,8 @@ def test_refusals_in_prose_and_what_follows_them(body, rest):
 @pytest.mark.parametrize("body", ["文章指出字节跳动拥有超过50万个GPU", "ByteDance does not own Oracle", "字节跳动没有违反规定"])
 def test_answers_are_not_refusals(body):
     assert llm_text.refusal_clause(body)[0] is False
+
+
+def test_abbreviations_end_no_sentence():
+    ss = sentences("The U.S. government banned exports [1]. Dr. Patel said so, e.g. on a podcast [2].")
+    assert [s.body for s in ss] == ["The U.S. government banned exports", "Dr. Patel said so, e.g. on a podcast"]
