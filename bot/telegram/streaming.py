@@ -1,6 +1,10 @@
 """Showing an LLM answer while it is written, within Telegram's limits: native drafts (sendMessageDraft) in
 private chats; in groups one placeholder message edited at most every few seconds (a group takes about
-20 messages a minute, edits included). The final answer, with citations and buttons, replaces the preview."""
+20 messages a minute, edits included). The final answer, with citations and buttons, replaces the preview.
+
+What is previewed is what the engine streams: only sentences that passed the claim check, with their final
+citation numbers (bot.llm.Draft), so every draft and every edit is part of the final answer and no unchecked
+model text (its reasoning, an echoed system prompt, an injected order) is ever shown."""
 from __future__ import annotations
 
 import asyncio
