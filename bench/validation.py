@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from .common import ROOT, pct
+from .common import ROOT, pct, write
 
 DATA = Path("/work/shared/data") if Path("/work/shared/data").exists() else ROOT / "data"
 
@@ -237,6 +237,7 @@ def main(argv=None) -> int:
         return 0
     result = timing(args.rounds)
     print(json.dumps(result, indent=1))
+    print(f"written to {write('validation', result, quick=False)}")
     print(f"validation: {result['ms_per_answer_median']} ms per answer (median), p95 {result['ms_per_answer_p95']} ms; "
           "target ≤ 5 ms")
     return 0
