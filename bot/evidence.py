@@ -113,24 +113,27 @@ def confidence(found: list[Candidate]) -> float:
     return model().confidence(found[0].features, found[0].share) if found else 0.0
 
 
-def question_units(text: str) -> list[str]:
-    """What of a question a sentence can hold: its content words and its Chinese character pairs."""
-    return list(dict.fromkeys([*tokenize(text), *_HAN_PAIR.findall(normalize(text))]))
+def question_units(text: str) -> tuple[list[str], set[str]]:
+    """What of a question a sentence can hold: its content words and its Chinese character pairs; and
+    which of them are words."""
+    words = tokenize(text) if text else []
+    return list(dict.fromkeys([*words, *_HAN_PAIR.findall(normalize(text))])), set(words)
 
 
 def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | None,
                context_weight: float = 0.25) -> list[Candidate]:
     """Every sentence of the top passages with its features and probability, most probable first.
-    The earlier question's units (a follow-up's context) count context_weight of the question's own."""
+    The earlier question's units (a follow-up's context) weigh together at most context_weight of the
+    question's own."""
     sentences = index.sentences
     top = hits[:PASSAGES_CONSIDERED]
     rows = [(position, hit, row) for position, hit in enumerate(top) for row in sentences.rows_of(hit.row)]
     if not rows:
         return []
-    units = question_units(query.text)
-    context_units = [u for u in question_units(query.context) if u not in units] if query.context else []
-    all_units = units + context_units
-    unit_weight = np.array([1.0] * len(units) + [context_weight] * len(context_units))
+    units, words = question_units(query.text)
+    context_units, context_words = question_units(query.context)
+    all_units = units + [u for u in context_units if u not in units]
+    words |= context_words
     texts = [sentences.normalized(row) for _, _, row in rows]
     tokens = [sentences.tokens(row) for _, _, row in rows]
     # a sentence holds what its article's title and section name: 本鱼, 牠们, "It" speak of them
@@ -139,17 +142,23 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
                      dtype=bool).reshape(len(rows), len(all_units))
     holds = (holds | np.array([in_heading[hit.row] for _, hit, _ in rows])).astype(np.float64)
     document_frequency = holds.sum(axis=0)
-    rarity = np.log((len(rows) + 1) / (document_frequency + 0.5)) * unit_weight
+    rarity = np.log((len(rows) + 1) / (document_frequency + 0.5))
     # a word no candidate holds weighs as the rarest, times its rarity in general language (谢谢 little);
     # a character pair no candidate holds is mostly a pair across two words, and weighs nothing
-    words = set(tokenize(query.text)) | set(tokenize(query.context) if query.context else ())
     unheld_words = np.array([general_rarity(u) if u in words else 0.0 for u in all_units])
     weight = np.where(document_frequency > 0, rarity, rarity * unheld_words)
+    # the earlier question's units together weigh at most context_weight of the question's own
+    own, earlier = weight[:len(units)].sum(), weight[len(units):].sum()
+    if earlier > context_weight * own > 0:
+        weight[len(units):] *= context_weight * own / earlier
     mass = weight.sum() or 1.0
     lex = holds @ weight / mass
     headings = {row: held.astype(np.float64) @ weight / mass for row, held in in_heading.items()}
     vectors = sentences.vectors[[row for _, _, row in rows]]
     dense_sentence = vectors @ query.vector if query.vector is not None else np.zeros(len(rows))
+    if query.own_vector is not None:
+        # a follow-up's answer is about what it names itself ("那华为呢？"), in the frame the earlier question set
+        dense_sentence = (dense_sentence + vectors @ query.own_vector) / 2
     top_score = max(h.score for h in top) or 1.0
     unknown = 1.0 - keyword_coverage(query.concepts)
     features = np.zeros((len(rows), len(FEATURES)))

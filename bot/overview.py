@@ -40,14 +40,20 @@ def asked(question: str, concepts: list[Concept]) -> bool:
 
 
 def openings(index: ArticleIndex) -> list[Hit]:
-    """The first paragraph of each article, in corpus order; with one article, also the first paragraph of
-    each of its sections (its outline)."""
-    first: dict[tuple[str, str], int] = {}
+    """The first paragraph of each article, in corpus order; with one article, the first paragraph of each
+    of its sections (its outline)."""
+    first: dict[tuple[str, str], int] = {}      # (article, section) -> row of its lowest paragraph number
     for row, chunk in enumerate(index.chunks):
-        first.setdefault((chunk.doc_slug, chunk.section), row)
+        key = (chunk.doc_slug, chunk.section)
+        if key not in first or chunk.ordinal < index.chunks[first[key]].ordinal:
+            first[key] = row
     articles = list(dict.fromkeys(slug for slug, _ in first))
-    rows = list(first.values())[:MAX_SECTIONS] if len(articles) == 1 else \
-        [row for (slug, _), row in first.items() if row == min(r for (s, _), r in first.items() if s == slug)]
+    by_ordinal = lambda row: index.chunks[row].ordinal    # noqa: E731
+    if len(articles) == 1:
+        rows = sorted(first.values(), key=by_ordinal)
+    else:
+        rows = [min((row for (slug, _), row in first.items() if slug == article), key=by_ordinal)
+                for article in articles]
     return [Hit(row, index.chunks[row], 1.0, found_by=FOUND_BY) for row in rows[:MAX_SECTIONS]]
 
 

@@ -44,7 +44,8 @@ class Query:
     """A question prepared once for retrieval and answering."""
     text: str
     context: str = ""                       # the earlier question in a follow-up
-    vector: np.ndarray | None = None        # unit query embedding
+    vector: np.ndarray | None = None        # unit query embedding (with the earlier question, in a follow-up)
+    own_vector: np.ndarray | None = None    # a follow-up's own words alone
     terms: dict[str, float] = field(default_factory=dict)   # weighted keyword terms, for BM25
     concepts: list[Concept] = field(default_factory=list)  # the question's words, for measuring coverage
     timings: dict[str, float] = field(default_factory=dict)
@@ -64,6 +65,8 @@ class HybridRetriever:
         if vector is None and self.mode != "keyword":
             vector = self.embedder.embed_queries([dense_text(text, context)])[0]
         query.vector = vector
+        if context and vector is not None:
+            query.own_vector = self.embedder.embed_queries([text])[0]
         query.timings["embed"] = (time.perf_counter() - t) * 1000
         query.terms = self.index.keyword.term_weights(text, context)
         query.concepts = self.index.keyword.concepts(text, judge_unknown=language_of(text) in self.corpus_languages)

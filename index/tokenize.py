@@ -38,14 +38,23 @@ def _ensure_jieba():
         _ready = True
 
 
+_dictionary_before: dict[str, int] = {}     # a glossary word's count in jieba's own dictionary before it was added
+
+
 def register_words(added: list[str], removed: list[str] = ()) -> None:
-    """Teach jieba the glossary's Chinese words (a glossary word is cut whole), forgetting a previous glossary's."""
+    """Teach jieba the glossary's Chinese words (a glossary word is cut whole); a previous glossary's words
+    get back the count jieba's own dictionary had for them (华为 stays a word), or are forgotten."""
     _ensure_jieba()
     import jieba
 
     for word in removed:
-        jieba.del_word(word)
+        count = _dictionary_before.pop(word, 0)
+        if count:
+            jieba.add_word(word, freq=count)
+        else:
+            jieba.del_word(word)
     for word in added:
+        _dictionary_before.setdefault(word, jieba.dt.FREQ.get(word, 0))
         jieba.add_word(word)
 
 
