@@ -93,7 +93,7 @@ Nothing queued and no ``reply_with``: every request is answered with
 ``/v1/models/{id}``) list ``model``.  Token counts in ``usage`` are whitespace
 word counts, good enough for plumbing tests.
 
-What the openai 3.x client raises (``max_retries=0``; proven in test_llm_server.py):
+What the openai 3.x client raises (``max_retries=0``; proven in harness/test_llm_server.py):
 
 * ``status`` 429 -> ``openai.RateLimitError``; ``e.response.headers["retry-after"]`` is
   visible.  ``status`` >= 500 -> ``openai.InternalServerError``.  Other 4xx -> the

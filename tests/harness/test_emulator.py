@@ -424,7 +424,7 @@ def test_server_dies_with_a_killed_parent():
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
             "from tgemu import TelegramEmulator;"
             "e = TelegramEmulator().start(); print(e._proc.pid, flush=True); time.sleep(60)")
-    parent = subprocess.Popen([sys.executable, "-c", code, os.path.dirname(__file__)],
+    parent = subprocess.Popen([sys.executable, "-c", code, os.path.dirname(os.path.dirname(__file__))],
                               stdout=subprocess.PIPE)
     with parent:
         server_pid = int(parent.stdout.readline())
