@@ -1,13 +1,14 @@
 # One setup command, then one command per job. `make help` lists them.
 PY := .venv/bin/python
 
-.PHONY: help setup ask run test eval bench bench-quick
+.PHONY: help setup ask run check test eval bench bench-quick
 
 help:
 	@echo "make setup        create .venv and install everything (CPU torch, models ship as packages)"
 	@echo "make ask Q='…'    answer one question offline"
 	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
-	@echo "make test         run the test suite"
+	@echo "make check        the fast tier of the tests (no slow marker, under 90 s)"
+	@echo "make test         run the whole test suite"
 	@echo "make eval         evaluate on eval/dev.jsonl, then on the held-out eval/test.jsonl"
 	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
 
@@ -22,6 +23,9 @@ ask:
 
 run:
 	$(PY) -m bot run
+
+check:
+	$(PY) -m pytest -q -m "not slow"
 
 test:
 	$(PY) -m pytest -q
