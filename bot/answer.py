@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from index.chunking import heading_path
+
 
 class RefusalReason(str, Enum):
     """Why an answer is a refusal; NONE when it isn't one."""
@@ -21,6 +23,11 @@ class Citation:
     section: str      # heading path inside the article ("" for the lead)
     chunk_id: str     # stable id: "<article slug>#<ordinal>"
     text: str         # the full passage quoted
+
+    @property
+    def where(self) -> str:
+        """"article › section", as the answer's source list writes it."""
+        return heading_path(self.doc, self.section)
 
 
 def cite(n: int, hit) -> Citation:

@@ -19,8 +19,7 @@ def render_text(answer: Answer) -> str:
         lines.append("")
         lines.append(messages.text("sources", answer.language) + ":")
         for c in answer.citations:
-            where = f"{c.doc} › {c.section}" if c.section else c.doc
-            lines.append(f"[{c.n}] {where}  ({c.chunk_id})")
+            lines.append(f"[{c.n}] {c.where}  ({c.chunk_id})")
             lines.append("    " + c.text.replace("\n", "\n    "))
     return "\n".join(lines)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from index.tokenize import MEASURE_WORDS
+
 _I = re.IGNORECASE
 _DIGITS = r"\d[\d,.]*"
 _HANZI_NUMBER = r"[〇零一二两三四五六七八九十百千]+"
@@ -19,7 +21,7 @@ _NUMBER = (rf"(?:{_DIGITS}|{_HANZI_NUMBER})(?:\s*(?:-|–|~|到|至)\s*(?:{_DIGI
            r"(?:多|余|几)?\s*")
 _ENGLISH_NUMBER = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|"
                    r"eigh|nine)teen|(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|million|billion|dozen)s?\b")
-_CLASSIFIERS = r"[个台颗块张家位名人部件款枚次座所批]"
+_CLASSIFIERS = f"[{MEASURE_WORDS}]"
 
 ASKS = {   # in order: the first that matches is what the question asks for
     "year": r"哪年|哪一年|(?:what|which) year",
@@ -43,7 +45,7 @@ ASKS = {   # in order: the first that matches is what the question asks for
     "number": r"多少|有几|多大|多高|多长|多重|多远|多深|多宽|how (?:much|long|tall|high|far|big|large|wide|deep|heavy)",
 }
 # a year in any era: 1066, "in 1066.", 551年, 公元前221年, 崇宁五年, 12世纪, 上世纪八十年代, 1990s
-_YEAR = (r"(?<![\d.,])(?:1\d|20)\d\d(?!\d|[.,]\d|\s*[个台颗块张家位名人部件款枚次座所批万亿千百多余%％])|"
+_YEAR = (rf"(?<![\d.,])(?:1\d|20)\d\d(?!\d|[.,]\d|\s*[{MEASURE_WORDS}万亿千百多余%％])|"
          rf"(?<![\d.,])\d{{3,4}}\s*年(?!代?[龄纪])|(?:公元前?|前)\s*\d+|{_HANZI_NUMBER}年(?=[间，,。、的]|$)|元年|"
          rf"[\u4e00-\u9fff]{{2}}(?:{_HANZI_NUMBER}|元)年|(?:\d+|{_HANZI_NUMBER})\s*世纪|(?:\d+|{_HANZI_NUMBER})年代|"
          r"\b\d{2,4}0s\b|\b\d{1,2}(?:st|nd|rd|th) century\b|\b(?:century|centuries|decade)\b|去年|今年|明年|前年")

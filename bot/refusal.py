@@ -37,5 +37,5 @@ def nearest_passages(hits, language: str, count: int = 3) -> tuple[str, tuple[Ci
     """A refusal: say the articles don't cover it, and list the nearest passages as citations."""
     citations = tuple(cite(n, hit) for n, hit in enumerate(hits[:count], 1))
     lines = [messages.text("not_covered", language)]
-    lines += [f"[{c.n}] {c.doc} › {c.section}" if c.section else f"[{c.n}] {c.doc}" for c in citations]
+    lines += [f"[{c.n}] {c.where}" for c in citations]
     return "\n".join(lines), citations

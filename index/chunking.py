@@ -10,7 +10,12 @@ from .text import split_sentences
 
 MAX_CHUNK_CHARS = 700
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")     # "- ", "• ", "1. ", "2) " (bot/evidence.py strips it)
+
+
+def heading_path(*parts: str) -> str:
+    """"article › section › subsection": how a passage's place is written everywhere (the empty parts left out)."""
+    return " › ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Chunk:
 
     @property
     def heading_path(self) -> str:
-        return " › ".join(p for p in (self.doc_title, self.section) if p)
+        return heading_path(self.doc_title, self.section)
 
     @property
     def embed_text(self) -> str:
@@ -59,7 +64,7 @@ def _blocks(body: str):
                 yield ("heading", len(heading.group(1)), heading.group(2).strip())
             continue
         # a list item after prose, or prose after a list, starts a new block
-        if para and bool(_LIST_ITEM.match(line)) != bool(_LIST_ITEM.match(para[-1])):
+        if para and bool(LIST_ITEM.match(line)) != bool(LIST_ITEM.match(para[-1])):
             yield ("para", "\n".join(para))
             para = []
         para.append(line.rstrip())
@@ -92,7 +97,7 @@ def chunk_document(doc: Document, max_chars: int = MAX_CHUNK_CHARS) -> list[Chun
                 continue
             path = [(lvl, t) for lvl, t in path if lvl < level] + [(level, text)]
             continue
-        section = " › ".join(t for _, t in path)
+        section = heading_path(*(t for _, t in path))
         for piece in split_long(block[1], max_chars):
             ordinal = len(chunks) + 1
             chunks.append(Chunk(

@@ -69,7 +69,8 @@ def normalize(text: str) -> str:
     return _t2s().convert(text).casefold()
 
 
-_MEASURE_WORD = re.compile(r"((?:多少|几|\d)\s*[个台颗块张家位名人部件款枚次座所批])(?=[\u3400-\u9fff])")
+MEASURE_WORDS = "个台颗块张家位名人部件款枚次座所批"     # Chinese classifiers: 几张卡, 50万个GPU, 3家公司 (bot/kinds.py too)
+_MEASURE_WORD = re.compile(rf"((?:多少|几|\d)\s*[{MEASURE_WORDS}])(?=[\u3400-\u9fff])")
 
 
 def separate_measure_words(text: str) -> str:

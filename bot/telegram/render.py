@@ -36,14 +36,14 @@ def answer_messages(answer: Answer) -> list[str]:
     if answer.citations and not answer.refused:
         blocks.append("")
         blocks.append(f"<b>{html.escape(messages.text('sources', answer.language))}</b>")
-        blocks += [html.escape(f"[{c.n}] {where(c)}") for c in answer.citations]
+        blocks += [html.escape(f"[{c.n}] {c.where}") for c in answer.citations]
     return pack(blocks)
 
 
 def passage_messages(citation: Citation, paragraph: int, language: str, answer_text: str = "") -> list[str]:
     """A cited passage in full, under its article › section and paragraph number; the sentences the answer
     quotes from it are underlined."""
-    heading = f"<b>{html.escape(where(citation))}</b>"
+    heading = f"<b>{html.escape(citation.where)}</b>"
     number = _italic(f"[{citation.n}] " + messages.text("paragraph", language, n=paragraph))
     quoted = quoted_sentences(answer_text, citation.n)
     return pack([heading, number, ""] + [_underline(line, quoted) for line in citation.text.split("\n")])
@@ -73,10 +73,6 @@ def preview(text: str) -> str:
 def plain(html_text: str) -> str:
     """What a message says without its markup: the fallback when Telegram refuses to parse the HTML."""
     return html.unescape(_TAG.sub("", html_text))
-
-
-def where(citation: Citation) -> str:
-    return f"{citation.doc} › {citation.section}" if citation.section else citation.doc
 
 
 def paragraph_of(citation: Citation) -> int:
@@ -120,7 +116,7 @@ def inline_message(answer: Answer) -> str:
     if answer.citations:
         blocks.append("")
         blocks.append(f"<b>{html.escape(messages.text('sources', answer.language))}</b>")
-        blocks += [html.escape(f"[{c.n}] {where(c)} ¶{paragraph_of(c)}") for c in answer.citations]
+        blocks += [html.escape(f"[{c.n}] {c.where} ¶{paragraph_of(c)}") for c in answer.citations]
     parts = pack(blocks)
     return parts[0]
 
