@@ -35,19 +35,22 @@ class Counting:
 
 
 @pytest.fixture
-def settings(tmp_path, corpus_dir):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(corpus_dir, corpus)
-    return IndexSettings(corpus_dir=corpus, index_dir=tmp_path / "index")
+def settings(tmp_path, engine, index_settings):
+    """A copy of the session's corpus and of its index, built once by the session's engine: a test that changes
+    either embeds only what it changed."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(index_settings.corpus_dir, corpus)
+    shutil.copytree(index_settings.index_dir, index)
+    return IndexSettings(corpus_dir=corpus, index_dir=index)
 
 
 def test_unchanged_corpus_embeds_nothing_and_a_change_embeds_only_what_changed(settings, embedder):
     counting = Counting(embedder)
-    first = build(settings, counting)
-    assert first.chunks == 12 and counting.embedded == first.embedded > 0
+    first = build(settings, counting)      # a copy in a new place: its vectors are reused, nothing is embedded
+    assert first.chunks == 12 and counting.embedded == first.embedded == 0 and first.reused > first.chunks
 
     again = build(settings, counting)
-    assert again.up_to_date and counting.embedded == first.embedded
+    assert again.up_to_date and counting.embedded == 0
 
     article = settings.corpus_dir / "gpu-smuggling-china.md"
     article.write_text(article.read_text(encoding="utf-8").replace("15年", "16年"), encoding="utf-8")
@@ -64,13 +67,13 @@ def test_unchanged_corpus_embeds_nothing_and_a_change_embeds_only_what_changed(s
     assert added.documents == 2 and counting.embedded == 3   # its one chunk and two sentences
 
 
+@pytest.mark.slow                            # embeds the whole corpus again
 def test_index_from_another_model_is_refused_then_rebuilt_on_request(settings, embedder):
-    build(settings, embedder)
     other = Counting(embedder, model_id="some/other-model")
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         open_index(settings, other)
     report = build(settings, other, rebuild=True)
-    assert report.embedded > 0
+    assert report.chunks == 12 and other.embedded == report.embedded > report.chunks    # every chunk and sentence
     assert ArticleIndex.load(settings.index_dir, "some/other-model").manifest["embedding"]["model"] == "some/other-model"
 
 
@@ -96,7 +99,11 @@ def damaged_copy(index_settings, tmp_path, name: str, damage: str) -> IndexSetti
     return settings
 
 
-@pytest.mark.parametrize("name, damage", CASES)
+FAST_CASE = (CHUNKS, "corrupted")      # make check: one kind of damage; make test: every kind
+
+
+@pytest.mark.parametrize("name, damage", [case if case == FAST_CASE else pytest.param(*case, marks=pytest.mark.slow)
+                                          for case in CASES])
 def test_damaged_index_file_is_detected_with_a_clear_message_and_rebuilt(engine, index_settings, embedder, tmp_path,
                                                                          caplog, name, damage):
     reliability.record("Process: truncated or corrupted index file", injected=(
@@ -115,6 +122,7 @@ def test_damaged_index_file_is_detected_with_a_clear_message_and_rebuilt(engine,
     assert len(ArticleIndex.load(settings.index_dir, embedder.model_id).chunks) == 12    # whole again on disk
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, damage", [(FAISS_FILE, "truncated"), (CHUNKS, "corrupted"), (MANIFEST, "truncated")])
 def test_ask_with_a_damaged_index_says_so_and_still_answers(engine, index_settings, tmp_path, name, damage):
     reliability.record("Process: truncated or corrupted index file", injected=(
@@ -145,7 +153,7 @@ def test_an_article_in_another_language_is_indexed_with_a_warning(settings, embe
 def test_a_glossary_file_is_not_an_article_and_its_change_rebuilds(settings, embedder):
     from index.build import is_current
 
-    build(settings, embedder)
+    assert build(settings, embedder).embedded == 0          # the copy made current
     (settings.corpus_dir / "glossary.tsv").write_text("gpu | 显卡\n", encoding="utf-8")
     assert not is_current(settings, embedder.model_id)
     report = build(settings, embedder)
