@@ -50,8 +50,14 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     app.bot_data["services"] = services
 
     app.add_handler(TypeHandler(Update, handlers.gate), group=-1)
-    for name in ("start", "help", "sources", "ask", "check", "language", "reload", "stats"):
-        app.add_handler(CommandHandler(name, getattr(handlers, f"cmd_{name}")))
+    app.add_handler(CommandHandler("start", handlers.cmd_start))
+    app.add_handler(CommandHandler("help", handlers.cmd_help))
+    app.add_handler(CommandHandler("sources", handlers.cmd_sources))
+    app.add_handler(CommandHandler("ask", handlers.cmd_ask))
+    app.add_handler(CommandHandler("check", handlers.cmd_check))
+    app.add_handler(CommandHandler("language", handlers.cmd_language))
+    app.add_handler(CommandHandler("reload", handlers.cmd_reload))
+    app.add_handler(CommandHandler("stats", handlers.cmd_stats))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.on_migrate))
     app.add_handler(MessageHandler(filters.COMMAND, handlers.on_unknown_command))
     app.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.COMMAND, handlers.on_message))
