@@ -190,12 +190,6 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO shown (question_id, chat_id, message_ids, answer_id)"
                             " VALUES (?, ?, ?, ?)", (question_id, chat_id, json.dumps(message_ids), answer_id))
 
-    def record_messages(self, answer_id: int, chat_id: int, message_ids: list[int]) -> None:
-        """More messages that belong to an answer (an opened passage)."""
-        with self.db:
-            self.db.execute("BEGIN")
-            self._messages(answer_id, chat_id, message_ids)
-
     def _messages(self, answer_id: int, chat_id: int, message_ids: list[int]) -> None:
         """A reply to any of these messages is a follow-up to the answer: the reply-chain memory."""
         self.db.executemany("INSERT OR REPLACE INTO answer_messages (chat_id, message_id, answer_id) VALUES (?, ?, ?)",
