@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime as dtm
@@ -53,3 +54,25 @@ def engine_with_llm(llm_base_url: str, index_settings, embedder, **llm_overrides
     llm = LLMSettings(**dict(dict(model="scripted-model", base_url=llm_base_url, api_key="test-key",
                                   timeout_s=5, deadline_s=20), **llm_overrides))
     return Engine(Settings(index=index_settings, llm=llm), embedder=embedder, progress=False)
+
+
+async def sentinel(emu, chat, user) -> list[dict]:
+    """Wait on an event instead of a quiet period: ``user`` sends /help in ``chat``, which takes its turn after
+    every earlier update of theirs there (bot/telegram/ordering.py), so once its reply is there everything the bot
+    does for those updates is done. Returns the bot's messages in ``chat`` from before that reply."""
+    from bot import messages
+
+    helps = {messages.text("help", language, bot=emu.bot_username) for language in ("zh", "en")}
+    asked = await emu.asend(chat, user, "/help")
+    [reply, *_] = await emu.await_bot_messages(chat, after=asked, text=lambda text: text in helps, timeout=30)
+    return [m for m in emu.bot_messages(chat) if m["message_id"] < reply["message_id"] and m["text"] not in helps]
+
+
+async def until(predicate, timeout: float = 15.0):
+    """Wait until ``predicate()`` (run on the event loop's thread, e.g. a query of the bot's SQLite store) is truthy;
+    return its value. The database sends no event to wait on, so this re-checks it every 20 ms up to ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := predicate()):
+        assert asyncio.get_running_loop().time() < deadline, f"condition not met within {timeout}s"
+        await asyncio.sleep(0.02)
+    return value
