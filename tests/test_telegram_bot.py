@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot_harness import ADMIN_ID, engine_with_llm, running_bot, store_of
+from bot_harness import ADMIN_ID, engine_with_llm, running_bot, sentinel, store_of
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
 UNANSWERABLE = "苹果公司2023年的营收是多少？"
@@ -37,7 +37,7 @@ async def test_group_messages_not_addressed_to_the_bot_get_no_reply(app, emu):
     await emu.asend(group, other_bot, f"@{emu.bot_username} {BYTEDANCE}")   # bots never get answers: no loops
     text, entities = emu.mention_text(emu.bot_user, " " + BYTEDANCE)
     addressed = await emu.asend(group, bob, text, entities=entities)
-    replies = await emu.await_bot_messages(group, settle=0.5)
+    replies = await sentinel(emu, group, bob)       # the other bot's message was delivered (and dropped) before it
     assert [r["reply_to_message_id"] for r in replies] == [addressed["message_id"]]
 
 
@@ -215,9 +215,9 @@ async def test_non_text_messages_get_a_clear_message_in_private_and_silence_in_g
     assert reply["text"] == "我只能回答文字问题，请用文字提问。"
     await asyncio.to_thread(emu.send_sticker, group, alice)
     await asyncio.to_thread(emu.service_message, group, alice, new_chat_members=[emu.user()])
-    await emu.asend(group, alice, f"/ask {BYTEDANCE}")
-    [answer] = await emu.await_bot_messages(group, settle=0.5)
-    assert "50万" in answer["text"]
+    asked = await emu.asend(group, alice, f"/ask {BYTEDANCE}")
+    [answer] = await emu.await_bot_messages(group, reply_to_message_id=asked["message_id"])
+    assert "50万" in answer["text"] and emu.bot_messages(group) == [answer]   # alice's turns are in order: the sticker and join came before
 
 
 async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, scripted_llm, index_settings,
@@ -248,18 +248,11 @@ async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, 
         group = emu.supergroup()
         scripted_llm.reply(written, chunk_size=2, delay_s=0.25)
         await emu.asend(group, alice, f"/ask {BYTEDANCE}")
-        [edited] = await emu.await_bot_messages(group, text_contains="来源", settle=0.5)
+        [edited] = await sentinel(emu, group, alice)
         preview, final = edited["history"][0], edited["history"][-1]
         assert preview["method"] == "sendMessage" and "来源" not in preview["text"] and final["method"] == "editMessageText"
         assert edited["parse_mode"] == "HTML" and buttons(edited)
         assert emu.drafts(group) == []
-
-
-async def wait_for(predicate, timeout: float = 5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def test_a_long_answer_is_split_under_the_limit_with_buttons_on_the_last_part(emu, scripted_llm, index_settings,
@@ -282,7 +275,7 @@ async def test_a_long_answer_is_split_under_the_limit_with_buttons_on_the_last_p
         user = emu.user()
         group = emu.group()
         asked = await emu.asend(group, user, f"/ask {BYTEDANCE}")
-        parts = await emu.await_bot_messages(group, count=2, settle=1.0)
+        parts = await sentinel(emu, group, user)
     assert len(parts) >= 2 and all(p["parse_mode"] == "HTML" and len(p["text"]) <= 4096 for p in parts)
     assert parts[0]["reply_to_message_id"] == asked["message_id"]
     assert [bool(p["reply_markup"]) for p in parts] == [False] * (len(parts) - 1) + [True]
