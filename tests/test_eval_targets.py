@@ -3,7 +3,11 @@ tuned to this article (its thresholds come from CMRC and SQuAD, eval/fit.py), so
 general model measures here, not the rule-tuned figures of before."""
 from pathlib import Path
 
+import pytest
+
 from eval.seed import evaluate, load_questions
+
+pytestmark = pytest.mark.slow      # the seed dev set through the engine
 
 DEV = Path(__file__).resolve().parent.parent / "eval" / "dev.jsonl"
 

@@ -76,6 +76,7 @@ FAULTS = [
 ]
 
 
+@pytest.mark.slow                # each waits out a real timeout or deadline
 @pytest.mark.parametrize("fault, injected, kind, kw", FAULTS,
                          ids=["-".join([kind, *map(str, kw.values())][:2]) for _, _, kind, kw in FAULTS])
 def test_endpoint_fault_gets_the_marked_fallback_within_the_deadline(scripted_llm, llm_engine, caplog, fault, injected,
@@ -123,6 +124,7 @@ def test_citations_to_passages_that_do_not_exist(scripted_llm, llm_engine, caplo
                        injected="model cites [7], [9] of 5 passages: supported claims re-cited, the rest dropped")
 
 
+@pytest.mark.slow                # waits out a real Retry-After
 def test_429_with_retry_after_is_honoured(scripted_llm, index_settings, embedder, caplog):
     clock = Clock()
     engine = make_engine(scripted_llm.base_url, index_settings, embedder, clock)
@@ -195,6 +197,7 @@ def test_breaker_lets_a_trial_that_never_reports_expire():
     assert breaker.allow()
 
 
+@pytest.mark.slow                # a stream that stalls for seconds
 def test_a_question_abandoned_mid_stream_does_not_wait_or_fail(scripted_llm, llm_engine):
     scripted_llm.reply(SUPPORTED, chunk_size=2, delay_s=0.05)
     stream = llm_engine.stream(QUESTION)

@@ -25,6 +25,8 @@ from bot.llm import LLMAnswerer
 from bot.settings import LLMSettings
 from llm_server import e5_embedder  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.slow      # ≈ 90 s of replayed model outputs; make check keeps tests/test_llm_answers.py
+
 Q_ZH = "字节跳动在中国有多少GPU？"
 Q_EN = "How many GPUs does ByteDance have in China?"
 Q_TICKET = "头等舱机票多少钱？"

@@ -9,6 +9,8 @@ import pytest
 from eval.datasets import Question, write_corpus
 from eval.squad import ask_all, report
 
+pytestmark = pytest.mark.slow      # builds and answers a 200-article corpus (minutes)
+
 GATE = Path(__file__).resolve().parent / "data" / "quality_gate.json"
 
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import reliability
 from reliability import Row
 
@@ -45,6 +47,7 @@ def table(report: Path) -> dict[str, tuple[int, str]]:
     return {r.fault: (r.cases, r.result) for r in reliability.parse(report.read_text(encoding="utf-8"))[1]}
 
 
+@pytest.mark.slow                # runs pytest in subprocesses
 def test_rows_follow_outcomes_merge_across_partial_runs_and_reruns_do_not_churn(tmp_path):
     demo = tmp_path / "test_demo.py"
     demo.write_text(DEMO)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot_harness import ADMIN_ID, engine_with_llm, running_bot, sentinel, store_of
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
@@ -220,6 +222,7 @@ async def test_non_text_messages_get_a_clear_message_in_private_and_silence_in_g
     assert "50万" in answer["text"] and emu.bot_messages(group) == [answer]   # alice's turns are in order: the sticker and join came before
 
 
+@pytest.mark.slow                    # streamed answers with real delays
 async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, scripted_llm, index_settings,
                                                                             embedder, tmp_path):
     emu.reset()

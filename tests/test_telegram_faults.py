@@ -78,6 +78,7 @@ async def test_bot_removed_from_a_group_loses_nothing_else(app, emu, caplog):
                        injected="403 'bot was kicked' on the answer, then a my_chat_member update", cases=1)
 
 
+@pytest.mark.slow                    # each waits for a streamed answer written over ≈ 9 s
 class TestStreamingEdits:
     """Faults on the throttled edits of a group answer being written by the LLM."""
 

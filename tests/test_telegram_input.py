@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ def assert_valid_replies(replies: list[dict]) -> None:
         assert "出了点问题" not in reply["text"] and "went wrong" not in reply["text"]
 
 
+@pytest.mark.slow                    # ≈ 200 generated messages through the bot (minutes)
 async def test_fuzzed_messages_never_crash_and_every_reply_is_valid_html(app, emu, caplog):
     user = emu.user()
     chat, group = emu.private_chat(user), emu.supergroup()
@@ -136,6 +138,7 @@ async def test_one_user_flooding_mentions_does_not_starve_others(emu, engine, tm
                        injected="50 mentions from one user, then one question from another", cases=50)
 
 
+@pytest.mark.slow
 async def test_a_thousand_unaddressed_group_messages_get_no_reply(app, emu):
     user = emu.user()
     group = emu.supergroup()

@@ -13,6 +13,8 @@ import pytest
 
 import reliability
 
+pytestmark = pytest.mark.slow      # real `python -m bot run` processes, killed and restarted
+
 
 ROOT = Path(__file__).resolve().parent.parent
 BYTEDANCE = "字节跳动在中国有多少GPU？"
