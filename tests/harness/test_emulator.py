@@ -86,6 +86,15 @@ async def eventually(predicate, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def wait_for_call(emu, method: str, count: int, timeout: float = 5.0) -> None:
+    """Until the emulator's call log holds ``count`` calls of ``method``. A call is logged as it arrives, before it
+    is served; a call is no change the emulator signals, so this polls the log."""
+    deadline = time.monotonic() + timeout
+    while len(emu.calls(method)) < count:
+        assert time.monotonic() < deadline, f"no {method} call #{count} within {timeout}s"
+        time.sleep(0.01)
+
+
 def known_chat(emu, chat=None, user=None):
     """A chat the bot has heard from (sends an unhandled /command so nobody replies)."""
     user = user or emu.user()
@@ -365,10 +374,11 @@ def test_raw_bot_api_contract(emu):
         assert only[0]["callback_query"]["message"]["message_id"] == sent["result"]["message_id"]
 
         first = []
+        calls = len(emu.calls("getUpdates")) + 1
         older = threading.Thread(target=lambda: first.append(http.post(
             f"{api}/getUpdates", data={"offset": only[0]["update_id"] + 1, "timeout": 5})))
         older.start()
-        time.sleep(0.3)
+        wait_for_call(emu, "getUpdates", calls)         # the older long poll is open now
         http.post(f"{api}/getUpdates", data={"timeout": 0})
         older.join(5)
         assert first[0].status_code == 409 and "terminated by other getUpdates" in \
@@ -404,7 +414,7 @@ def test_stop_never_hangs_on_an_open_long_poll():
 
     poll = threading.Thread(target=long_poll, daemon=True)
     poll.start()
-    time.sleep(0.3)  # the long poll is open now
+    wait_for_call(emulator, "getUpdates", 1)            # the long poll is open now
     t0 = time.perf_counter()
     emulator.stop()
     assert time.perf_counter() - t0 < 3 and proc.poll() is not None
@@ -433,7 +443,7 @@ def test_server_dies_with_a_killed_parent():
         parent.wait()
     deadline = time.monotonic() + 5
     while _alive(server_pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.05)    # polling the process table: a process's exit is no emulator event
     assert not _alive(server_pid)
 
 

@@ -442,7 +442,7 @@ def test_close_with_open_streams_is_prompt():
         t = threading.Thread(target=waiting_request)
         t.start()
         while len(server.requests) < 2:
-            time.sleep(0.01)
+            time.sleep(0.01)    # polling the server's request log until the waiting request is in
         t0 = time.monotonic()
         server.close()
         assert time.monotonic() - t0 < 1.0
