@@ -151,7 +151,7 @@ async def test_questions_over_the_cooldown_wait_and_are_answered_in_order(emu, e
         questions = [BYTEDANCE, "新加坡为什么禁止建设新的数据中心？", "华为在2018年遭禁后是怎么获取材料的？"]
         for question in questions:
             await emu.asend(chat, alice, question)
-        replies = await emu.await_bot_messages(chat, count=4, timeout=30, settle=0.5)
+        replies = await sentinel(emu, chat, alice)      # a waiting question keeps alice's turn until it is answered
         answered = store_of(app).db.execute("SELECT q.text FROM answers a JOIN questions q ON q.id = a.question_id"
                                             " ORDER BY a.id").fetchall()
     notices = [r for r in replies if not r["reply_markup"]]
