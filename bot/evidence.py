@@ -23,9 +23,10 @@ nothing about any one article:
 - length: log of the sentence length (fragments and headings rarely answer);
 - unknown: the share of the question's weight no article uses.
 
-The weights, and the refusal thresholds on the resulting probability, are fitted by `python -m eval.fit`
-on CMRC 2018 trial and SQuAD 2.0 Normans and stored, with the figures that chose them, in
-evidence_model.json beside this file.
+The weights, and the refusal thresholds on the confidence, are fitted by `python -m eval.fit` on CMRC
+2018 trial, SQuAD 2.0 Normans and the seed's dev questions, one model per embedder (cosines have each
+model's own scale), and stored with the figures that chose them beside this file: evidence_model.json for
+the default embedder, evidence_model.<embedder id>.json for others.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.chunking import Chunk
+from index.chunking import LIST_ITEM, Chunk
 from index.retrieve import Hit, Query, keyword_coverage, sentence_match
 from index.store import ArticleIndex
 from index.text import language_of
@@ -56,7 +57,6 @@ LEXICAL = ("lex", "lex_global", "neighbour", "heading")
 DENSE = ("dense_sentence", "dense_passage")
 PASSAGES_CONSIDERED = 5
 _HAN_PAIR = re.compile(r"(?=([\u3400-\u9fff]{2}))")
-_LIST_MARK = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,6 @@ class Candidate:
     sentence: str          # the sentence as written (a list marker removed)
     features: np.ndarray   # in FEATURES order
     share: float           # the ranker's probability that this, of the question's candidates, holds the answer
-
-    def feature(self, name: str) -> float:
-        return float(self.features[FEATURES.index(name)])
 
 
 @dataclass(frozen=True)
@@ -149,30 +146,11 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
     rows = [(position, hit, row) for position, hit in enumerate(top) for row in sentences.rows_of(hit.row)]
     if not rows:
         return []
-    units, words = question_units(query.text)
-    context_units, context_words = question_units(query.context)
-    all_units = units + [u for u in context_units if u not in units]
-    words |= context_words
-    texts = [sentences.normalized(row) for _, _, row in rows]
-    tokens = [sentences.tokens(row) for _, _, row in rows]
-    # a sentence holds what its article's title and section name: 本鱼, 牠们, "It" speak of them
-    in_heading = {hit.row: np.array([_holds(u, *_heading(hit.chunk)) for u in all_units], dtype=bool) for hit in top}
-    holds = np.array([[_holds(u, text, toks) for u in all_units] for text, toks in zip(texts, tokens)],
-                     dtype=bool).reshape(len(rows), len(all_units))
-    holds = (holds | np.array([in_heading[hit.row] for _, hit, _ in rows])).astype(np.float64)
-    document_frequency = holds.sum(axis=0)
-    rarity = np.log((len(rows) + 1) / (document_frequency + 0.5))
-    # a word no candidate holds weighs as the rarest, times its rarity in general language (谢谢 little);
-    # a character pair no candidate holds is mostly a pair across two words, and weighs nothing
-    unheld_words = np.array([general_rarity(u) if u in words else 0.0 for u in all_units])
-    weight = np.where(document_frequency > 0, rarity, rarity * unheld_words)
-    # the earlier question's units together weigh at most context_weight of the question's own
-    own, earlier = weight[:len(units)].sum(), weight[len(units):].sum()
-    if earlier > context_weight * own > 0:
-        weight[len(units):] *= context_weight * own / earlier
-    mass = weight.sum() or 1.0
-    lex = holds @ weight / mass
-    headings = {row: held.astype(np.float64) @ weight / mass for row, held in in_heading.items()}
+    holds, weight, in_heading = _question_units_held(query, [sentences.normalized(r) for _, _, r in rows],
+                                                     [sentences.tokens(r) for _, _, r in rows],
+                                                     [hit for _, hit, _ in rows], top, context_weight)
+    lex = holds @ weight
+    headings = {row: held @ weight for row, held in in_heading.items()}
     vectors = sentences.vectors[[row for _, _, row in rows]]
     dense_sentence = vectors @ query.vector if query.vector is not None else np.zeros(len(rows))
     if query.own_vector is not None:
@@ -188,7 +166,7 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
         gives = kinds.gives(text, kind) if kind else False
         features[i] = (
             lex[i],
-            sentence_match(query.concepts, tokens[i] | _heading_tokens(hit.chunk.section), text),
+            sentence_match(query.concepts, sentences.tokens(row) | _heading_tokens(hit.chunk.section), text),
             max(before, after),
             headings[hit.row],
             dense_sentence[i],
@@ -200,15 +178,43 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
             math.log(1 + len(text)),
             unknown,
         )
-    other_language = np.array([hit.chunk.language != language_of(query.text) for _, hit, _ in rows])
+    asked_in = language_of(query.text)
+    other_language = np.array([hit.chunk.language != asked_in for _, hit, _ in rows])
     if other_language.any():
         features[other_language] = _imputed(features[other_language], model)
     shares = model.shares(features)
-    found = [Candidate(position, hit.chunk, row, _LIST_MARK.sub("", sentences.texts[row]).strip(), features[i],
+    found = [Candidate(position, hit.chunk, row, LIST_ITEM.sub("", sentences.texts[row]).strip(), features[i],
                        float(shares[i]))
              for i, (position, hit, row) in enumerate(rows)]
     found.sort(key=lambda c: (-c.share, c.hit_index, c.row))
     return found
+
+
+def _question_units_held(query: Query, texts: list[str], tokens: list[frozenset[str]], sentence_hits: list[Hit],
+                         top: list[Hit], context_weight: float):
+    """Which question units each candidate sentence holds (itself or through its heading), each unit's weight
+    (summing to 1), and which units each passage's heading holds."""
+    units, words = question_units(query.text)
+    context_units, context_words = question_units(query.context)
+    all_units = units + [u for u in context_units if u not in units]
+    words |= context_words
+    # a sentence holds what its article's title and section name: 本鱼, 牠们, "It" speak of them
+    in_heading = {hit.row: np.array([_holds(u, *_heading(hit.chunk)) for u in all_units], dtype=bool) for hit in top}
+    holds = np.array([[_holds(u, text, toks) for u in all_units] for text, toks in zip(texts, tokens)],
+                     dtype=bool).reshape(len(texts), len(all_units))
+    holds = (holds | np.array([in_heading[hit.row] for hit in sentence_hits])).astype(np.float64)
+    document_frequency = holds.sum(axis=0)
+    rarity = np.log((len(texts) + 1) / (document_frequency + 0.5))
+    # a word no candidate holds weighs as the rarest, times its rarity in general language (谢谢 little);
+    # a character pair no candidate holds is mostly a pair across two words, and weighs nothing
+    unheld_words = np.array([general_rarity(u) if u in words else 0.0 for u in all_units])
+    weight = np.where(document_frequency > 0, rarity, rarity * unheld_words)
+    # the earlier question's units together weigh at most context_weight of the question's own
+    own, earlier = weight[:len(units)].sum(), weight[len(units):].sum()
+    if earlier > context_weight * own > 0:
+        weight[len(units):] *= context_weight * own / earlier
+    weight /= weight.sum() or 1.0
+    return holds, weight, {row: held.astype(np.float64) for row, held in in_heading.items()}
 
 
 def _imputed(features: np.ndarray, model: Model) -> np.ndarray:
