@@ -9,8 +9,10 @@ SQuAD's unanswerable ones are not). Then, per language, the refusal threshold is
 that keeps false refusals of answerable questions at or under 3 %; the `certain` threshold (no LLM call)
 at or under 1 %.
 The answerable questions of a language are pooled from every development set: the fit half of CMRC and
-Normans, and the seed article's eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's
-questions, which copy the article's words. Both are checked on the `report` half and written, with the figures, to
+Normans, eval/natural.jsonl (everyday questions about fit-half articles) and the seed article's
+eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's questions, which copy the
+article's words. The natural questions also train the ranker; they and the seed's weigh NATURAL_WEIGHT each
+in the answerability fit. Both are checked on the `report` half and written, with the figures, to
 bot/evidence_model.json.
 """
 from __future__ import annotations
@@ -30,7 +32,8 @@ SEED_DEV = Path(__file__).resolve().parent / "dev.jsonl"
 
 FALSE_REFUSALS = 0.03
 FALSE_REFUSALS_CERTAIN = 0.01
-SEED_WEIGHT = 5.0
+NATURAL_WEIGHT = 1.5
+NATURAL = Path(__file__).resolve().parent / "natural.jsonl"
 
 
 def samples(engine, questions):
@@ -55,6 +58,14 @@ def seed_questions() -> list[Question]:
     rows = [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Question(r["id"], r["question"], r["lang"], "", tuple(r["evidence"]), bool(r["evidence"]), "seed")
             for r in rows]
+
+
+def natural_questions() -> list[Question]:
+    """eval/natural.jsonl: everyday questions a helper wrote (without seeing the code) about 40 of the fit
+    half's CMRC articles and part of the Normans article, answerable and not."""
+    rows = [json.loads(line) for line in NATURAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Question(r["id"], r["question"], r["lang"], r["article"], tuple(r["answers"]) if r["answerable"] else (),
+                     True, "natural") for r in rows]
 
 
 def threshold_at(confidences: np.ndarray, share: float) -> float:
@@ -157,14 +168,15 @@ def main(argv=None) -> int:
     held = [d for d in data if d[0].split == "report"]
     imputation = fit_imputation(fit)
     keep = np.array([name not in args.without for name in FEATURES])
-    ranker = fit_ranker(fit, keep)
+    natural = samples(engine, natural_questions())
+    ranker = fit_ranker(fit + natural, keep)
     seed_data = samples(engine_for(SEED_DEV.parent.parent / "corpus", "seed"), seed_questions())
-    pool = fit + seed_data
+    pool = fit + natural + seed_data
     tops = [best_of(ranker, f)[1] for _, f, _ in pool if len(f)]
     labels = [q.answerable for q, f, _ in pool if len(f)]
-    # the seed's questions are natural (paraphrase, slang) where CMRC's and SQuAD's copy the article's words:
-    # each weighs SEED_WEIGHT, so that style counts in the fit
-    weights = [SEED_WEIGHT if q.split == "seed" else 1.0 for q, f, _ in pool if len(f)]
+    # the seed's and eval/natural.jsonl's questions are natural (paraphrase, slang, filler) where CMRC's and
+    # SQuAD's copy the article's words: each weighs NATURAL_WEIGHT, so that style counts in the fit
+    weights = [NATURAL_WEIGHT if q.split in ("seed", "natural") else 1.0 for q, f, _ in pool if len(f)]
     classifier = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(tops)[:, np.append(keep, True)], labels,
                                                               sample_weight=weights)
     answerable = np.zeros(len(FEATURES) + 1)
@@ -173,9 +185,11 @@ def main(argv=None) -> int:
     fitted = confidences(ranker, answerable, bias, fit)
 
     seed = confidences(ranker, answerable, bias, seed_data)
+    chatty = confidences(ranker, answerable, bias, natural)
     thresholds, certain = {}, {}
     for language in sorted({q.language for q, _, _ in fit}) + ["all"]:
-        pooled = np.array([c for q, _, c in fitted + seed if q.answerable and language in ("all", q.language)])
+        pooled = np.array([c for q, _, c in fitted + chatty + seed
+                           if q.answerable and language in ("all", q.language)])
         thresholds[language] = round(threshold_at(pooled, FALSE_REFUSALS), 4)
         certain[language] = round(threshold_at(pooled, FALSE_REFUSALS_CERTAIN), 4)
     result = {
@@ -193,6 +207,7 @@ def main(argv=None) -> int:
                     "holding_gold": int(sum(l.sum() for _, _, l in fit))},
         "fit_half": evaluate(fitted, thresholds),
         "seed_dev": evaluate(seed, thresholds),
+        "natural": evaluate(chatty, thresholds),
         "report_half": evaluate(confidences(ranker, answerable, bias, held), thresholds),
     }
     print(json.dumps({k: v for k, v in result.items()}, ensure_ascii=False, indent=1))
