@@ -160,6 +160,7 @@ def test_a_glossary_file_is_not_an_article_and_its_change_rebuilds(settings, emb
     assert report.documents == 1 and not report.errors and report.embedded == 0
 
 
+@pytest.mark.slow                            # imports sentence-transformers (≈ 8 s)
 def test_missing_model_gives_one_clear_error():
     from index.embedders import SentenceTransformerEmbedder
     from index.errors import EmbeddingModelError
@@ -168,6 +169,7 @@ def test_missing_model_gives_one_clear_error():
         SentenceTransformerEmbedder("/nonexistent/model-dir")
 
 
+@pytest.mark.slow                            # loads MiniLM through sentence-transformers
 def test_fast_query_encoder_matches_sentence_transformers():
     from index.embedders import SentenceTransformerEmbedder
 

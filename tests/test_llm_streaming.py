@@ -7,6 +7,8 @@ has written it (and the first character after it), not at the end of the answer.
 import re
 import time
 
+import pytest
+
 from bot.answer import Answer
 from bot_harness import engine_with_llm, running_bot, sentinel
 
@@ -60,6 +62,7 @@ async def test_a_group_never_sees_the_system_prompt_and_every_edit_is_part_of_th
             assert plain(version["text"]) in final_text or version["text"].strip() in ("…", ""), version
 
 
+@pytest.mark.slow                    # measures time against a model that writes for seconds
 def test_the_first_checked_sentence_is_shown_while_the_model_still_writes(scripted_llm, index_settings, embedder):
     engine = engine_with_llm(scripted_llm.base_url, index_settings, embedder)
     llm, engine.llm = engine.llm, None

@@ -143,6 +143,7 @@ async def test_feedback_shows_the_vote_and_lets_it_change(app, emu):
     assert len(emu.bot_messages(group)) == 1           # votes edit the buttons, they post nothing
 
 
+@pytest.mark.slow                    # waits out real cooldowns (1-3 s)
 async def test_questions_over_the_cooldown_wait_and_are_answered_in_order(emu, engine, tmp_path):
     emu.reset()
     async with running_bot(emu, engine, tmp_path, user_cooldown_s=1.0) as app:

@@ -107,6 +107,7 @@ async def test_a_mention_with_its_own_question_uses_the_replied_message_as_conte
 
 # -- 3. no question lost --------------------------------------------------------------------------------
 
+@pytest.mark.slow                    # waits out real cooldowns (1-3 s)
 async def test_two_questions_a_third_of_a_second_apart_are_both_answered_in_order(emu, engine, tmp_path):
     emu.reset()
     async with running_bot(emu, engine, tmp_path, user_cooldown_s=3.0):       # the default cooldown
@@ -121,6 +122,7 @@ async def test_two_questions_a_third_of_a_second_apart_are_both_answered_in_orde
     assert [r["text"] for r in replies if not r["reply_markup"]] == ["收到，3 秒后按顺序回答。"]
 
 
+@pytest.mark.slow                    # waits out real cooldowns (1-3 s)
 async def test_editing_a_question_while_it_waits_answers_the_edited_text_once(emu, engine, tmp_path):
     emu.reset()
     async with running_bot(emu, engine, tmp_path, user_cooldown_s=2.0):
