@@ -137,7 +137,6 @@ def check_text(engine, text: str) -> Answer:
     if not claims:
         return Answer(question=text, text=messages.text("check_nothing", language), citations=(), refused=True,
                       mode="check", language=language)
-    retriever = engine.retriever
     numbers: dict[str, Citation] = {}          # chunk id -> its citation, numbered in order of first use
     nearest: list = []
     lines = [messages.text("check_heading", language)]

@@ -17,7 +17,7 @@ from index.store import ArticleIndex
 from index.text import clean, language_of
 
 from . import kinds, messages, overview
-from .answer import Answer, Citation, RefusalReason, Retrieved, Turn
+from .answer import Answer, RefusalReason, Retrieved, Turn
 from .evidence import candidates, confidence, model_for
 from .extractive import choose, quote
 from .refusal import certain, decide, nearest_passages
