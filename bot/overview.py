@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from index.chunking import LIST_ITEM
 from index.keyword import Concept
 from index.retrieve import Hit
 from index.store import ArticleIndex
@@ -63,7 +64,7 @@ def compose(hits: list[Hit], language: str) -> tuple[str, tuple[Citation, ...]]:
     one_article = len({c.doc for c in citations}) == 1
     lines = []
     for citation in citations:
-        sentences = [s.strip() for s in split_sentences(citation.text)] or [citation.text.strip()]
+        sentences = [LIST_ITEM.sub("", s).strip() for s in split_sentences(citation.text)] or [citation.text.strip()]
         opening = sentences[0]
         if len(citations) == 1 and len(sentences) > 1 and len(opening) + len(sentences[1]) <= MAX_CHARS:
             opening = join_sentences([opening, sentences[1]])      # only an opening: say a little more
