@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,18 @@ class Glossary:
 
 
 def read(corpus_dir: Path) -> Glossary:
-    """The glossary in corpus_dir, or an empty one (with a warning when the file exists but can't be used)."""
+    """The glossary in corpus_dir, or an empty one (with a warning when the file exists but can't be used).
+    Read once per version of the file: a start reads it several times, and warns once."""
     path = Path(corpus_dir) / FILE_NAME
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return Glossary()
+    return _read(path, stat.st_mtime_ns, stat.st_size) if path.is_file() else Glossary()
+
+
+@lru_cache(maxsize=16)
+def _read(path: Path, mtime_ns: int, size: int) -> Glossary:
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
