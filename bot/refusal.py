@@ -2,7 +2,8 @@
 
 The confidence is the evidence model's probability that the articles answer (bot/evidence.py). A question
 is refused below its language's threshold; the thresholds were chosen on development data by the criterion
-in evidence_model.json (the highest that keeps false refusals of answerable questions at or under 3 %).
+recorded in the evidence model's file (the highest that keeps false refusals of answerable questions at
+or under 3 %).
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ def decide(candidates: list[Candidate], language: str, model: Model) -> RefusalR
 
 def certain(candidates: list[Candidate], language: str, model: Model) -> bool:
     """So little evidence that no passage can answer: the LLM is not asked. Its threshold keeps false
-    refusals at or under 1 % on the development data; between it and threshold() the model reads the
-    passages and decides."""
+    refusals at or under 1 % on the development data; between it and the refusal threshold the model reads
+    the passages and decides."""
     return confidence(candidates, model) < model.certain.get(language, model.certain["all"])
 
 

@@ -199,8 +199,9 @@ def main(argv=None) -> int:
                        "bias": round(bias, 4)},
         "thresholds": thresholds,
         "certain": certain,
-        "criterion": f"threshold: highest keeping false refusals <= {FALSE_REFUSALS:.0%} of the fit half's answerable "
-                     f"questions; certain: <= {FALSE_REFUSALS_CERTAIN:.0%}",
+        "criterion": f"per language, pooling the answerable questions of the fit half, eval/natural.jsonl and the "
+                     f"seed's dev set: threshold, the highest keeping false refusals <= {FALSE_REFUSALS:.0%}; "
+                     f"certain, <= {FALSE_REFUSALS_CERTAIN:.0%}",
         "embedder": engine.embedder.model_id,
         "command": "python -m eval.fit" + (f" --without {' '.join(args.without)}" if args.without else ""),
         "samples": {"questions": len(fit), "sentences": int(sum(len(f) for _, f, _ in fit)),
