@@ -26,6 +26,7 @@ import numpy as np
 from pathlib import Path
 
 from .datasets import Question, development_sets
+from .seed import load_questions
 from .squad import contains_gold, engine_for
 
 SEED_DEV = Path(__file__).resolve().parent / "dev.jsonl"
@@ -55,7 +56,7 @@ def samples(engine, questions):
 
 def seed_questions() -> list[Question]:
     """The seed article's dev questions; answerable ones carry their evidence strings as gold."""
-    rows = [json.loads(line) for line in SEED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_questions(SEED_DEV)
     return [Question(r["id"], r["question"], r["lang"], "", tuple(r["evidence"]), bool(r["evidence"]), "seed")
             for r in rows]
 
@@ -63,7 +64,7 @@ def seed_questions() -> list[Question]:
 def natural_questions() -> list[Question]:
     """eval/natural.jsonl: everyday questions a helper wrote (without seeing the code) about 40 of the fit
     half's CMRC articles and part of the Normans article, answerable and not."""
-    rows = [json.loads(line) for line in NATURAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_questions(NATURAL)
     return [Question(r["id"], r["question"], r["lang"], r["article"], tuple(r["answers"]) if r["answerable"] else (),
                      True, "natural") for r in rows]
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .datasets import Question, development_sets, write_corpus
+from .seed import load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".eval-cache"
@@ -38,8 +39,7 @@ def engine_for(corpus: dict[str, str] | Path, name: str):
 
 def heldout_questions() -> list[Question]:
     found = []
-    for line in (HELDOUT / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-        q = json.loads(line)
+    for q in load_questions(HELDOUT / "questions.jsonl"):
         # a whole-article question has no span: any answer that isn't a refusal is right ("" is in every text)
         answers = ("",) if q["kind"] == "whole_article" else tuple(q["answers"])
         found.append(Question(q["id"], q["question"], q["lang"], q["article"] or "", answers,
