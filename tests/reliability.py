@@ -27,6 +27,8 @@ repository root is regenerated:
   hand-written and kept as it is; the table between them is generated, sorted by class then test;
 * rows recorded in this session replace their old versions; rows whose tests did not run are kept as they
   were, so a partial run (``pytest tests/test_llm_faults.py``) updates only its own rows;
+* a test function only some of whose items ran (the others deselected, as ``make check`` does with
+  ``-m "not slow"``) keeps its old passing row: its case count is that of the full run; a failure replaces it;
 * rows whose test file or test function no longer exists are dropped, and so are those of a test that ran
   without recording them and whose file no longer mentions the class (it was renamed): write the class as
   a string literal in the test file;
@@ -80,6 +82,7 @@ class _Record:
 _current: str | None = None           # nodeid of the test running now
 _records: list[_Record] = []
 _outcomes: dict[str, str] = {}        # nodeid -> "passed" | "failed" | "skipped"
+_deselected: set[str] = set()         # test functions some of whose items this session left out (-m, -k)
 _summary: list[str] = []              # lines for the terminal summary
 
 
@@ -120,16 +123,24 @@ def session_rows(records: list[_Record], outcomes: dict[str, str], unattributed:
     return rows
 
 
-def merge(old: list[Row], new: dict[tuple, Row], unattributed: set[str], ran: set[str], root: Path) -> list[Row]:
+def merge(old: list[Row], new: dict[tuple, Row], unattributed: set[str], ran: set[str], root: Path,
+          partial: frozenset[str] = frozenset()) -> list[Row]:
     """This session's rows over the old ones, sorted by (class, test). Old rows are kept, except that those of a
-    test function in `unattributed` turn FAIL and those no test makes any more are dropped."""
+    test function in `unattributed` turn FAIL and those no test makes any more are dropped. A passing row of a
+    test function in `partial` (some items deselected) does not replace its old passing row."""
     rows = {}
     for row in old:
-        if row.key in new or not still_made(row, ran, root):
+        if row.key in new and not _keeps_full_run(row, new[row.key], partial):
+            continue
+        if not still_made(row, ran, root):
             continue
         rows[row.key] = Row(row.fault, row.injected, row.cases, "FAIL", row.test) if row.test in unattributed else row
-    rows.update(new)
+    rows.update({k: r for k, r in new.items() if k not in rows})
     return [rows[k] for k in sorted(rows)]
+
+
+def _keeps_full_run(old: Row, new: Row, partial: frozenset[str]) -> bool:
+    return new.test in partial and new.result == old.result == "pass"
 
 
 def still_made(row: Row, ran: set[str], root: Path) -> bool:
@@ -202,6 +213,10 @@ def pytest_runtest_protocol(item, nextitem):
         _current = None
 
 
+def pytest_deselected(items):
+    _deselected.update(function_of(item.nodeid) for item in items)
+
+
 def pytest_runtest_logreport(report):
     if report.failed:
         _outcomes[report.nodeid] = "failed"
@@ -238,7 +253,8 @@ def update(report, root: Path) -> tuple[list[Row] | None, bool]:
     if not _records and not ran & {r.test for r in old_rows}:
         return None, False
     unattributed = unattributed_failures(_records, _outcomes)
-    rows = merge(old_rows, session_rows(_records, _outcomes, unattributed), unattributed, ran, root)
+    rows = merge(old_rows, session_rows(_records, _outcomes, unattributed), unattributed, ran, root,
+                 frozenset(_deselected & ran))
     text = render(header, rows, footer)
     if text != old_text:
         report.seek(0)

@@ -70,6 +70,10 @@ def test_rows_follow_outcomes_merge_across_partial_runs_and_reruns_do_not_churn(
     result, _ = pytest_run(tmp_path, "test_demo.py", "-k", "alpha")
     assert result.returncode == 0 and report.read_text(encoding="utf-8") == edited
 
+    # a run of some of a function's parametrized cases (make check's -m "not slow") keeps the full run's count
+    result, _ = pytest_run(tmp_path, "test_demo.py", "-k", "gamma and 1")
+    assert result.returncode == 0 and report.read_text(encoding="utf-8") == edited
+
     # a test failing before its record() call cannot leave a stale pass, and the session fails loudly
     result, _ = pytest_run(tmp_path, "test_demo.py", env={"BETA_FAILS": "1"})
     assert result.returncode == 1
