@@ -1,13 +1,11 @@
 """The offline answerer: quote the sentences of the retrieved passages that most probably hold the answer."""
 from __future__ import annotations
 
-import re
+from index.text import join_sentences
 
 from .answer import Citation, cite
 from .evidence import Candidate
 
-_MARKER_AT_END = re.compile(r"\[\d+\]$")
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 MAX_ANSWER_CHARS = 110      # a second sentence only while the answer stays this short
 SECOND_SENTENCE_RATIO = 0.6   # ... and only when it is nearly as probable as the first
 
@@ -37,12 +35,3 @@ def quote(chosen: list[Candidate], hits) -> tuple[str, tuple[Citation, ...]]:
         parts.append(f"{candidate.sentence}[{n}]")
     citations = tuple(cite(n, hits[position]) for position, n in numbers.items())
     return join_sentences(parts), citations
-
-
-def join_sentences(parts: list[str]) -> str:
-    """Sentences ending in Chinese run on; others take a space."""
-    joined = ""
-    for part in parts:
-        end = _MARKER_AT_END.sub("", joined)[-1:]
-        joined += ("" if not joined or _CJK.match(end) else " ") + part
-    return joined

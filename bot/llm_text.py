@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from index.text import sentence_gap
+
 __all__ = ["Line", "Sentence", "strip_reasoning", "to_lines", "split", "is_no_answer", "refusal_clause", "join",
            "MAX_ANSWER_CHARS"]
 
@@ -228,5 +230,4 @@ def separator(previous: Sentence | None, s: Sentence) -> str:
         return ""
     if s.line != previous.line:
         return "\n"
-    last = previous.render()[-1:]
-    return "" if _HAN.search(last) or last in "。！？；，：”」』）" else " "
+    return sentence_gap(previous.render())

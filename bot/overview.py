@@ -15,10 +15,9 @@ from index.chunking import LIST_ITEM
 from index.keyword import Concept
 from index.retrieve import Hit
 from index.store import ArticleIndex
-from index.text import split_sentences
+from index.text import join_sentences, split_sentences
 
 from .answer import Citation, cite
-from .extractive import join_sentences
 
 _ASKS = re.compile(
     r"(?:文章|报道|这篇|本文|全文)[^？?]{0,6}(?:讲|说|写|聊|谈|介绍|关于)[^？?]{0,3}(?:什么|啥)|"

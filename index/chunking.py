@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .readers import Document
-from .text import split_sentences
+from .text import join_sentences, sentence_gap, split_sentences
 
 MAX_CHUNK_CHARS = 700
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -75,13 +75,12 @@ def split_long(text: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
     if len(text) <= max_chars:
         return [text]
     pieces, current = [], ""
-    joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
     for sentence in split_sentences(text):
-        if current and len(current) + len(joiner) + len(sentence) > max_chars:
+        if current and len(current) + len(sentence_gap(current)) + len(sentence) > max_chars:
             pieces.append(current)
             current = sentence
         else:
-            current = f"{current}{joiner}{sentence}" if current else sentence
+            current = join_sentences([current, sentence]) if current else sentence
     if current:
         pieces.append(current)
     return pieces

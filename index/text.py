@@ -43,6 +43,25 @@ def clean(text: str) -> str:
     return re.sub(r"[ \t\u3000]+", " ", "".join(kept)).strip()
 
 
+_CJK_OR_FULLWIDTH = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef”」』]")
+_MARKERS_AT_END = re.compile(r"(?:\[\d+\])+$")
+
+
+def sentence_gap(before: str) -> str:
+    """What goes between `before` and the next sentence: nothing after Chinese text or punctuation (its
+    citation markers aside), a space after anything else. The one joiner of sentences in both languages."""
+    last = _MARKERS_AT_END.sub("", before.rstrip())[-1:]
+    return "" if not last or _CJK_OR_FULLWIDTH.match(last) else " "
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences as running text, each joined by sentence_gap."""
+    joined = ""
+    for sentence in sentences:
+        joined += sentence_gap(joined) + sentence
+    return joined
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a paragraph, each kept verbatim; list items (one per line) are sentences too."""
     sentences: list[str] = []

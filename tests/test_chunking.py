@@ -1,6 +1,6 @@
 from index.chunking import chunk_document, split_long
 from index.readers import Document, read_corpus, read_document
-from index.text import split_sentences
+from index.text import join_sentences, split_sentences
 
 
 def doc(body: str, title: str = "T") -> Document:
@@ -48,3 +48,10 @@ def test_readers_html_text_and_a_broken_file(tmp_path):
     assert [d.title for d in docs] == ["HT", "Plain title"]
     assert docs[0].body == "## Sec\n\nPara one.\n\n- x\n- y"
     assert len(errors) == 1 and "c.md" in errors[0]
+
+
+def test_sentences_join_without_a_space_after_chinese_and_with_one_after_english():
+    assert join_sentences(["第一句。", "第二句[1]", "第三句。"]) == "第一句。第二句[1]第三句。"
+    assert join_sentences(["One.", "Two[1]", "Three."]) == "One. Two[1] Three."
+    assert join_sentences(["他说“好”", "Then it ended."]) == "他说“好”Then it ended."
+    assert join_sentences(["It was GPU.", "然后结束。"]) == "It was GPU. 然后结束。"
