@@ -50,13 +50,16 @@ class Answer:
     text: str                         # answer with [n] markers
     citations: tuple[Citation, ...]
     refused: bool                     # the articles don't cover the question
-    mode: str                         # "extractive" | "llm" | "fallback" | "invalid"
+    mode: str                         # "extractive" | "llm" | "fallback" | "llm_rejected" | "invalid" | "check"
     language: str                     # "zh" | "en": language of the question
     retrieved: tuple[Retrieved, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)   # stage -> milliseconds
     note: str = ""                    # why a fallback happened, etc. (never secrets)
     confidence: float = 0.0           # 0..1: probability that the evidence answers (bot/evidence.py)
     refusal_reason: RefusalReason = RefusalReason.NONE
+    # (start, end, style) over text, style "b" | "i" | "code": the LLM's emphasis (bot/llm_text.py). Spans, not
+    # markup in the text: the text stays plain for claims, JSON and storage, and only the renderer makes tags.
+    emphasis: tuple[tuple[int, int, str], ...] = ()
 
     def to_json(self) -> dict:
         """The stable JSON shape other tools read (`python -m bot ask --json`)."""

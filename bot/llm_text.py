@@ -1,17 +1,23 @@
 """What a chat model wrote, made into sentences the checks can read and the chat can show.
 
     strip_reasoning(text) -> str           drop <think>…</think> (an unclosed one: everything after it)
-    to_lines(text) -> list[Line]           markdown → plain lines: headings, rules and table separators
-                                           dropped, bold/italic/code/links unwrapped, list items and table
-                                           rows kept as lines (a row reads "header: cell, header: cell")
+    to_lines(text) -> list[Line]           markdown → lines: headings, rules and table separators dropped,
+                                           bold/italic/code marked (below), links unwrapped, list items and
+                                           table rows kept as lines (a row reads "header: cell, header: cell")
     split(text) -> list[Sentence]          sentences with their [n] markers; a marker after the sentence's
                                            closing punctuation (。[1] / . [1]) belongs to that sentence
     is_no_answer(text), refusal_clause(s)  NO_ANSWER in any formatting; a refusal said in prose
-    join(sentences, language) -> str       sentences back into text: Chinese without spaces, English with
+    join(sentences, styled=False) -> str   sentences back into text: Chinese without spaces, English with
+    emphasis(styled) -> (text, spans)      text with emphasis marks → plain text and its Answer.emphasis spans
 
-The answer is plain text with [n] markers (the Telegram renderer escapes it and adds the sources), so
-markdown is rendered into plain text rather than shown raw: **bold** → bold, "- item" → "• item", "1. item"
-stays numbered, tables become one line per row.
+The answer is plain text with [n] markers: claims are checked on it, the CLI and `--json` print it, and the
+Telegram renderer escapes all of it. Markdown's structure becomes plain text ("- item" → "• item", "1. item"
+stays numbered, a table one line per row); its emphasis (**bold**, *italic*, `code`, and <b>/<i>/<code> when
+a model writes HTML) travels beside the text as spans, never as markup inside it. While the text is split and
+checked the emphasis is carried by private-use characters around the emphasised words (Sentence.styled), so
+that it follows the words through re-citing and dropped sentences; emphasis() turns what is kept into spans,
+dropping a mark whose partner was dropped. Only the renderer makes tags of the spans: an extractive answer has
+none, so an article's own `**` or `<b>` is always shown as written.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from dataclasses import dataclass, field
 from index.text import sentence_gap
 
 __all__ = ["Line", "Sentence", "strip_reasoning", "to_lines", "split", "is_no_answer", "refusal_clause", "join",
-           "MAX_ANSWER_CHARS"]
+           "emphasis", "plain", "MAX_ANSWER_CHARS"]
 
 MAX_ANSWER_CHARS = 2000       # an answer longer than this is cut between sentences (and says so)
 
@@ -29,9 +35,13 @@ _THINK = re.compile(r"<(think|thinking|reasoning|reflection)>.*?</\1>\s*", re.DO
 _THINK_OPEN = re.compile(r"<(think|thinking|reasoning|reflection)>", re.IGNORECASE)
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _MARKERS_AT = re.compile(r"\s*((?:\[\d{1,3}\]\s*)+)")
-_END = re.compile(r"[。！？!?；;]+|\.(?=\s|$|\[|[\u3400-\u9fff])|…+(?=\s|$)")
+_END = re.compile(r"[。！？!?；;]+|\.(?=\s|$|\[|[\u3400-\u9fff\ue001\ue003\ue005])|…+(?=\s|$)")
 _ABBREVIATION = re.compile(r"(?:(?<![A-Za-z])[A-Z]|(?<![A-Za-z])(?:e\.g|i\.e|Mr|Mrs|Ms|Dr|St|vs|No|Inc|Ltd|Co|Jr|Sr))$")
-_CLOSERS = "”’」』）)\"'"
+# emphasis marks: (opening, closing) private-use characters per style, removed from the model's text first
+MARKS = {"b": ("\ue000", "\ue001"), "i": ("\ue002", "\ue003"), "code": ("\ue004", "\ue005")}
+_STYLE_OF = {ch: (style, ch == pair[0]) for style, pair in MARKS.items() for ch in pair}
+_ANY_MARK = re.compile("[\ue000-\ue005]")
+_CLOSERS = "”’」』）)\"'" + "".join(pair[1] for pair in MARKS.values())
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 # NO_ANSWER however it is dressed: **NO_ANSWER**, `NO_ANSWER`, "NO ANSWER.", no_answer
@@ -66,17 +76,20 @@ class Line:
 
 @dataclass
 class Sentence:
-    body: str                          # the sentence without markers or closing punctuation
+    body: str                          # the sentence without markers or closing punctuation: what is checked
     end: str                           # its closing punctuation, as written ("" at a line's end)
     markers: tuple[int, ...]           # passage numbers it cites, in order
     line: int = 0                      # which line of the answer it is on
     prefix: str = ""                   # the line's list prefix (first sentence of a list item only)
     complete: bool = True              # False: the text ended inside it (a cut-off answer)
     numbers: list[int] = field(default_factory=list)    # final citation numbers (set by the caller)
+    styled: str = ""                   # body with its emphasis marks (MARKS); end may hold closing ones
 
-    def render(self) -> str:
+    def render(self, styled: bool = False) -> str:
         marks = "".join(f"[{n}]" for n in self.numbers)
-        return f"{self.prefix}{self.body}{marks}{self.end}"
+        if styled:
+            return f"{self.prefix}{self.styled or self.body}{marks}{self.end}"
+        return f"{self.prefix}{self.body}{marks}{plain(self.end)}"
 
 
 def strip_reasoning(text: str) -> str:
@@ -93,7 +106,7 @@ def to_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     header: list[str] | None = None
     number = 0
-    for raw in text.split("\n"):
+    for raw in _ANY_MARK.sub("", text).split("\n"):
         line = raw.strip()
         if re.fullmatch(r"`{3,}.*|~{3,}.*", line):               # code fences: the code lines stay as text
             continue
@@ -123,7 +136,7 @@ def to_lines(text: str) -> list[Line]:
             lines.append(Line(_inline(line[m.end():]), f"{number}. "))
             continue
         lines.append(Line(_inline(line)))
-    return [ln for ln in lines if ln.text.strip()]
+    return [ln for ln in lines if plain(ln.text).strip()]
 
 
 def _row(line: str) -> tuple[list[str] | None, str]:
@@ -148,15 +161,63 @@ _PREAMBLE = re.compile(
 def _inline(text: str) -> str:
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)                         # images
     text = re.sub(r"\[([^\]\d][^\]]*)\]\((?:[^)]*)\)", r"\1", text)          # [text](url) → text
-    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"`+([^`]+)`+", r"\1", text)
+    text = re.sub(r"`+([^`]+)`+", lambda m: _marked("code", m.group(1)), text)
+    text = re.sub(r"<code>(.+?)</code>", lambda m: _marked("code", m.group(1)), text, flags=re.IGNORECASE)
+    text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__|<(?:b|strong)>(.+?)</(?:b|strong)>",
+                  lambda m: _marked("b", m.group(1) or m.group(2) or m.group(3)), text, flags=re.IGNORECASE)
+    text = re.sub(r"(?<![A-Za-z0-9*])\*(?!\s)([^*]+?)(?<!\s)\*(?![A-Za-z0-9*])|<(?:i|em)>(.+?)</(?:i|em)>",
+                  lambda m: _marked("i", m.group(1) or m.group(2)), text, flags=re.IGNORECASE)
     text = text.replace("**", "").replace("`", "")
     text = re.sub(r"\s{2,}", " ", text).strip()
-    if m := _PREAMBLE.match(text):
-        rest = text[m.end():]
-        text = rest[:1].upper() + rest[1:] if m.group().isascii() else rest
+    if m := _PREAMBLE.match(plain(text)):
+        rest = _after(text, m.end())
+        text = _upper_first(rest) if m.group().isascii() else rest
     return text
+
+
+def _marked(style: str, text: str) -> str:
+    opening, closing = MARKS[style]
+    return f"{opening}{text}{closing}"
+
+
+def _after(text: str, n: int) -> str:
+    """text without its first n plain characters (emphasis marks among them go too)."""
+    seen = 0
+    for at, ch in enumerate(text):
+        if seen == n:
+            return text[at:]
+        seen += ch not in _STYLE_OF
+    return ""
+
+
+def _upper_first(text: str) -> str:
+    at = next((i for i, ch in enumerate(text) if ch not in _STYLE_OF), len(text))
+    return text[:at] + text[at:at + 1].upper() + text[at + 1:]
+
+
+def plain(text: str) -> str:
+    """text without emphasis marks."""
+    return _ANY_MARK.sub("", text)
+
+
+def emphasis(styled: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """(plain text, spans (start, end, style) over it) from text with emphasis marks. A mark whose partner was
+    dropped (its sentence failed the check) is ignored, and no span crosses a line."""
+    text: list[str] = []
+    opened: dict[str, int] = {}
+    spans = []
+    for ch in styled:
+        if ch not in _STYLE_OF:
+            if ch == "\n":
+                opened.clear()
+            text.append(ch)
+            continue
+        style, opening = _STYLE_OF[ch]
+        if opening:
+            opened.setdefault(style, len(text))
+        elif style in opened and (start := opened.pop(style)) < len(text):
+            spans.append((start, len(text), style))
+    return "".join(text), tuple(sorted(spans))
 
 
 def split(lines: list[Line], final: bool = True) -> list[Sentence]:
@@ -181,14 +242,16 @@ def split(lines: list[Line], final: bool = True) -> list[Sentence]:
             end_m = re.search(r"(?:[。！？!?；;.…]+[" + re.escape(_CLOSERS) + r"]*)$", _unmark(body_end).rstrip())
             clean = _unmark(body_end).rstrip()
             end = end_m.group() if end_m else ""
-            body = clean[:len(clean) - len(end)].strip() if end else clean.strip()
+            styled = clean[:len(clean) - len(end)].strip() if end else clean.strip()
+            body = plain(styled).strip()
             markers = tuple(int(n) for n in _MARKER.findall(piece))
             if not body and out and markers and out[-1].line == number:       # stray markers: the sentence before
                 out[-1].markers = tuple(dict.fromkeys(out[-1].markers + markers))
                 continue
             if not body:
                 continue
-            out.append(Sentence(body, end, tuple(dict.fromkeys(markers)), number, line.prefix if first else ""))
+            out.append(Sentence(body, end, tuple(dict.fromkeys(markers)), number, line.prefix if first else "",
+                                styled=styled))
             first = False
     if out and not final:
         out[-1].complete = False
@@ -214,13 +277,13 @@ def refusal_clause(body: str) -> tuple[bool, str]:
     return True, rest
 
 
-def join(sentences: list[Sentence]) -> str:
+def join(sentences: list[Sentence], styled: bool = False) -> str:
     """Rendered sentences as text: a new line where the answer had one, else Chinese without a space and
-    English with one."""
+    English with one; with styled=True, with their emphasis marks (for emphasis())."""
     out = ""
     previous: Sentence | None = None
     for s in sentences:
-        out += separator(previous, s) + s.render()
+        out += separator(previous, s) + s.render(styled)
         previous = s
     return out
 

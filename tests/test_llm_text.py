@@ -84,3 +84,26 @@ def test_answers_are_not_refusals(body):
 def test_abbreviations_end_no_sentence():
     ss = sentences("The U.S. government banned exports [1]. Dr. Patel said so, e.g. on a podcast [2].")
     assert [s.body for s in ss] == ["The U.S. government banned exports", "Dr. Patel said so, e.g. on a podcast"]
+
+
+def emphasised(text):
+    return llm_text.emphasis(llm_text.join(sentences(text), styled=True))
+
+
+def test_bold_italic_and_code_become_spans_beside_the_plain_text():
+    text, spans = emphasised("**字节跳动**拥有`H100`芯片[1]。*Oracle* is a <b>customer</b> [2].")
+    assert text == "字节跳动拥有H100芯片[1]。Oracle is a customer[2]."
+    assert [(text[s:e], style) for s, e, style in spans] == [("字节跳动", "b"), ("H100", "code"), ("Oracle", "i"),
+                                                              ("customer", "b")]
+    assert [s.body for s in sentences("**字节跳动**拥有芯片[1]。")] == ["字节跳动拥有芯片"]   # what is checked
+
+
+def test_a_mark_whose_partner_was_dropped_is_ignored_and_no_span_crosses_a_line():
+    kept = sentences("**甲说了一件事[1]。乙说了另一件事**[2]。丙[3]。")
+    assert llm_text.emphasis(llm_text.join(kept[1:], styled=True)) == ("乙说了另一件事[2]。丙[3]。", ())
+    opened = llm_text.MARKS["b"][0]
+    assert llm_text.emphasis(f"{opened}甲\n乙{llm_text.MARKS['b'][1]}") == ("甲\n乙", ())
+
+
+def test_private_use_characters_in_the_models_text_are_not_taken_for_emphasis():
+    assert emphasised("甲\ue000说了\ue001一件事[1]。") == ("甲说了一件事[1]。", ())
