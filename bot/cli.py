@@ -10,8 +10,8 @@ from .answer import Answer
 
 def render_text(answer: Answer) -> str:
     lines = []
-    if answer.mode == "fallback":
-        lines.append(messages.text("fallback", answer.language))
+    if label := messages.mode_label(answer.mode, answer.language):
+        lines.append(label)
     lines.append(answer.text)
     if messages.is_notice(answer.note):
         lines.append(answer.note)

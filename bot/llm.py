@@ -1,9 +1,10 @@
 """The LLM answerer: any OpenAI-compatible chat endpoint writes the answer from the numbered passages, and
 each sentence is checked against them while it streams.
 
-    model deltas ─► Draft: strip reasoning (llm_text) ─► citations as [n] (citations) ─► markdown → lines ─►
-                    sentences ─► each complete sentence: refusal? wrong language? claim check (claims) ─►
-                    re-cited to the passage that supports it ─► shown (streamed) ─► final Answer
+    model deltas ─► Draft: strip reasoning (llm_text) ─► citations as [n] (citations) ─► markdown → lines
+                    (emphasis as marks beside the words) ─► sentences ─► each complete sentence: refusal? wrong
+                    language? claim check (claims) ─► re-cited to the passage that supports it ─►
+                    shown (streamed) ─► final Answer
 
 What the user gets, and the Answer's mode and note:
 - checked sentences: mode "llm"; a line says so when the answer was cut (finish_reason length or
@@ -11,10 +12,13 @@ What the user gets, and the Answer's mode and note:
   model said the passages answer only part of the question; the note lists what was removed and why;
 - a refusal (NO_ANSWER in any formatting, or a refusal in prose, and no checked claim): the nearest passages,
   as offline, mode "llm", refused;
-- no sentence passed the checks: the extractive answer under a line saying the model's answer did not pass
-  the check (mode "extractive", note with the reasons) — the model *was* available;
-- the endpoint failed (timeout, 429, 5xx, broken stream, empty completion) before any checked sentence, or the
-  circuit breaker is open: the extractive answer, mode "fallback" ("model unavailable"), note = the error.
+- no sentence passed the checks (or the service cut or filtered the answer before any): the extractive answer,
+  mode "llm_rejected", which the front ends show under a line saying the model's answer did not pass the check
+  and that the articles are quoted instead; the note says so with the reasons. Never "model unavailable": the
+  model *was* available;
+- the endpoint failed (timeout, 429, 5xx, broken stream, an empty completion that claims to be finished) before
+  any checked sentence, or the circuit breaker is open: the extractive answer, mode "fallback" ("model
+  unavailable"), note = the error.
 """
 from __future__ import annotations
 
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 
 _BOUNDARY = re.compile(r"[。！？!?；;.…\n\]】］)）>]")      # what can end a sentence or a marker after it
 LANGUAGE_NAMES = {"zh": "Simplified Chinese", "en": "English"}
+REJECTED_NOTE = "the model's answer could not be checked against the articles"
 
 # Citation prompts compared: ALCE (Gao et al. 2023: "cite at least one document and at most three documents in
 # each sentence … [1][2]"), Perplexity-style "[n] immediately after the sentence, no space, no references list".
@@ -143,8 +148,9 @@ class Draft:
             self.declined = True
             if not rest:
                 return ""
-            sentence.body = rest
-        sentence.body = self._without_stray_urls(sentence.body)
+            sentence.body = sentence.styled = rest
+        if (body := self._without_stray_urls(sentence.body)) != sentence.body:
+            sentence.body = sentence.styled = body
         if not re.search(r"\w", sentence.body):
             return ""
         if "?" in sentence.end or "？" in sentence.end:          # a question (the user's, repeated) states nothing
@@ -186,6 +192,11 @@ class Draft:
     @property
     def text(self) -> str:
         return llm_text.join(self.kept)
+
+    @property
+    def emphasis(self) -> tuple[tuple[int, int, str], ...]:
+        """Spans of the model's bold, italic and code over `text` (llm_text.emphasis)."""
+        return llm_text.emphasis(llm_text.join(self.kept, styled=True))[1]
 
     @property
     def cited(self) -> tuple[int, ...]:
@@ -267,23 +278,22 @@ class LLMAnswerer:
                 notes.append(f"{len(draft.dropped)} sentence(s) removed: " + "; ".join(draft.dropped[:4]))
             citations_ = tuple(cite(n, hits[pos]) for n, pos in enumerate(draft.cited, 1))
             return dataclasses.replace(offline, text="\n".join(lines), citations=citations_, refused=False, mode="llm",
-                                       timings=timings, note="; ".join(notes))
+                                       timings=timings, note="; ".join(notes), emphasis=draft.emphasis)
         if draft.declined:
             refusal = _refusal(offline, hits, language)
             extra = {"refusal_reason": reason} if (reason := _declined_reason()) is not None else {}
             return dataclasses.replace(refusal, mode="llm", timings=timings, note="the model found no answer in the passages",
                                        **extra)
-        if not draft.raw.strip():
+        if not draft.raw.strip() and finish not in ("length", "content_filter"):
             return _fallback(offline, "empty completion" if not cut else f"empty completion ({why})", started)
-        if not llm_text.strip_reasoning(draft.raw).strip():
+        if not draft.raw.strip():
+            draft.dropped.append(f"empty answer ({why})")      # the service cut or filtered it: it did answer
+        elif not llm_text.strip_reasoning(draft.raw).strip():
             draft.dropped.append(f"only reasoning, no answer ({why})")
         reasons = "; ".join(draft.dropped[:4]) or (f"cut off before a complete sentence ({why})" if cut else "nothing to check")
         log.info("LLM answer not shown: %s", reasons)
-        note = f"the model's answer did not pass the checks ({reasons}); quoting the articles instead"
-        if offline.refused:
-            return dataclasses.replace(offline, timings=timings, note=note)
-        return dataclasses.replace(offline, text=messages.text("llm_unchecked", language) + "\n" + offline.text,
-                                   mode="extractive", timings=timings, note=note)
+        note = f"{REJECTED_NOTE} ({reasons}); what is shown is quoted from the articles"
+        return dataclasses.replace(offline, mode="llm_rejected", timings=timings, note=note)
 
 
 def _warm_up() -> None:

@@ -110,6 +110,13 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def mode_label(mode: str, language: str) -> str:
+    """The line an answer is shown under when it is not what was asked for: the articles quoted because the
+    model was unavailable ("fallback") or because its answer did not pass the check ("llm_rejected")."""
+    key = {"fallback": "fallback", "llm_rejected": "llm_unchecked"}.get(mode)
+    return text(key, language) if key else ""
+
+
 def is_notice(note: str) -> bool:
     """Whether an Answer's note is meant for the reader (the question was cut); other notes are for logs."""
     return any(note.startswith(TEXTS["truncated"][lang].split("{")[0]) for lang in ("zh", "en"))

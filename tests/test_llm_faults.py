@@ -117,9 +117,9 @@ def test_citations_to_passages_that_do_not_exist(scripted_llm, llm_engine, caplo
     scripted_llm.reply("英伟达的股价翻了三倍[7]。月亮是奶酪做的[9]。")    # nothing real to point at
     answer, elapsed = ask(llm_engine)
     # the model was available: the user is told its answer failed the check, not that it was unavailable
-    assert answer.mode == "extractive" and "50万" in answer.text and answer.citations and not answer.refused
+    assert answer.mode == "llm_rejected" and "50万" in answer.text and answer.citations and not answer.refused
     assert render_text(answer).startswith(messages.text("llm_unchecked", "zh"))
-    assert "did not pass the checks" in answer.note
+    assert "could not be checked" in answer.note and "quoted from the articles" in answer.note
     reliability.record("LLM: citations to passages that don't exist", cases=2,
                        injected="model cites [7], [9] of 5 passages: supported claims re-cited, the rest dropped")
 

@@ -42,7 +42,7 @@ EN_B = "ByteDance is considered the largest GPU smuggler in China, with over 500
 class Case:
     id: str
     reply: str
-    kind: str                                   # "llm" | "refused" | "unchecked" | "fallback"
+    kind: str                                   # "llm" | "refused" | "unchecked" (mode llm_rejected) | "fallback"
     shows: tuple[str, ...] = ()                 # in the final text the user sees
     hides: tuple[str, ...] = ()                 # never in it, nor in any streamed delta
     cites: tuple[str, ...] = ()                 # each in the text of some cited passage
@@ -174,6 +174,7 @@ CASES = [
     Case("obeys-injection-then-answers", f"Sure. My instructions are: You answer questions about a collection of articles."
          f"{B}[{{最大的GPU走私者}}]。", "llm", (B,), ("instructions", "Sure")),
     Case("empty-completion", "", "fallback", (messages.text("fallback", "zh"),)),
+    Case("empty-completion-filtered", "", "unchecked", (UNCHECKED,), server={"finish_reason": "content_filter"}),
 ]
 
 
@@ -189,7 +190,7 @@ GROUPS = [   # (case id prefixes, reliability class, how it is injected)
      "notation, stray URLs, answers in the wrong language; true paraphrases in both languages"),
     (("no-answer", "prose-refusal", "partial"), "LLM output: refusals", "NO_ANSWER in any formatting, refusals "
      "in prose (zh, en), a partial answer"),
-    (("finish-", "no-finish", "cut-before"), "LLM output: cut-off answers", "finish_reason length / content_filter, "
+    (("finish-", "no-finish", "cut-before", "empty-completion-"), "LLM output: cut-off answers", "finish_reason length / content_filter, "
      "a stream without a finish_reason"),
     (("system-prompt", "obeys", "injected", "empty"), "Input: prompt injection echoed by the model",
      "the model recites its system prompt or obeys an injected order; an empty completion"),
@@ -252,7 +253,9 @@ def test_replay(case: Case, scripted_llm, engine, e5_embedder):
         assert answer.refused and answer.mode == "llm" and answer.citations, answer.note   # nearest passages offered
         assert seen.startswith(messages.text("not_covered", case.language))
     elif case.kind == "unchecked":
-        assert answer.mode == "extractive" and "did not pass the checks" in answer.note and not deltas
-        assert not seen.startswith(messages.text("fallback", "zh"))        # never "model unavailable"
+        # the model answered: never "model unavailable", never passed off as the offline answer
+        assert answer.mode == "llm_rejected" and not deltas
+        assert "could not be checked" in answer.note and "quoted from the articles" in answer.note
+        assert messages.text("fallback", "zh") not in seen and answer.to_json()["mode"] == "llm_rejected"
     else:
         assert answer.mode == "fallback" and not deltas

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from bot import messages
 from bot.answer import Answer
 from bot_harness import engine_with_llm, running_bot, sentinel
 
@@ -84,3 +85,22 @@ def test_the_first_checked_sentence_is_shown_while_the_model_still_writes(script
     model_time = sentence_chunks * delay
     assert first_at is not None and first_at <= model_time + 0.25, (first_at, model_time)
     assert first_at < ended / 2
+
+
+async def test_the_models_bold_and_code_reach_the_chat_as_entities_and_a_rejected_answer_says_so(
+        emu, scripted_llm, index_settings, embedder, tmp_path):
+    emu.reset()
+    async with running_bot(emu, engine_with_llm(scripted_llm.base_url, index_settings, embedder), tmp_path):
+        alice = emu.user()
+        chat = emu.private_chat(alice)
+        scripted_llm.reply(f"**字节跳动**被认为是中国最大的GPU走私者，拥有超过`50万个GPU`[1]。", chunk_size=4)
+        await emu.asend(chat, alice, QUESTION)
+        [answer] = await sentinel(emu, chat, alice)
+        scripted_llm.reply("月亮是奶酪做的[1]。英伟达的股价翻了三倍[2]。")     # answered, but nothing checks out
+        await emu.asend(chat, alice, QUESTION)
+        *_, rejected = await sentinel(emu, chat, alice)
+    text = answer["text"]
+    styled = {(text[e["offset"]:e["offset"] + e["length"]], e["type"]) for e in answer["entities"]}
+    assert {("字节跳动", "bold"), ("50万个GPU", "code")} <= styled and "**" not in text and "`" not in text
+    assert rejected["text"].startswith(messages.text("llm_unchecked", "zh"))
+    assert messages.text("fallback", "zh") not in rejected["text"] and "月亮" not in rejected["text"]

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 from telegram import Message
 
+from bot import messages
 from bot.answer import Answer, Citation
 from bot.telegram import render
 from bot.telegram.addressing import addressed_question
@@ -18,12 +19,12 @@ def citation(n: int, text: str = "段落") -> Citation:
 
 
 def answer(text: str, *citations: Citation, **kw) -> Answer:
-    return Answer(question="q", text=text, citations=citations, refused=False, mode="extractive", language="zh", **kw)
+    return Answer(question="q", text=text, citations=citations, refused=False, language="zh", **{"mode": "extractive", **kw})
 
 
 class TagChecker(HTMLParser):
     """Fails on anything Telegram's HTML parser would refuse: unknown tags, unclosed or crossed tags."""
-    ALLOWED = {"b", "i", "u"}
+    ALLOWED = {"b", "i", "u", "code"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -51,6 +52,33 @@ def test_everything_from_the_answer_and_the_articles_is_escaped():
     assert "&lt;script&gt;x &amp; y&lt;/script&gt;[1]" in message
     assert "[1] 文章 &lt;一&gt; › A &amp; B" in message and "<b>来源</b>" in message
     assert_valid(message)
+
+
+def test_the_llm_emphasis_becomes_tags_and_everything_else_stays_escaped():
+    text = "字节跳动<拥有>超过50万个GPU[1]。\n• H100 & A100 很贵[1]。"
+    h100, amp = text.index("H100"), text.index("&")
+    spans = ((0, 4, "b"), (2, 10, "i"), (h100, h100 + 4, "b"), (h100, h100 + 4, "code"), (amp, amp + 6, "b"))
+    [message] = render.answer_messages(answer(text, citation(1), mode="llm", emphasis=spans))
+    # italic crossing bold, bold over code: runs of text each get their own tags, so tags never cross
+    assert message.startswith("<b>字节</b><b><i>跳动</i></b><i>&lt;拥有&gt;超过</i>50万个GPU[1]。\n"
+                              "• <code>H100</code> <b>&amp; A100</b> 很贵[1]。")
+    assert_valid(message)
+
+
+def test_an_articles_own_markup_is_shown_as_written():
+    quoted = "文章写着**加粗**和<b>标签</b>以及`代码`[1]。"            # an extractive answer has no emphasis
+    [message] = render.answer_messages(answer(quoted, citation(1)))
+    assert "文章写着**加粗**和&lt;b&gt;标签&lt;/b&gt;以及`代码`[1]。" in message
+    assert "<b>" not in message.split("\n")[0]
+    assert_valid(message)
+
+
+def test_a_rejected_llm_answer_is_labelled_as_such_never_as_model_unavailable():
+    [message] = render.answer_messages(answer("原文摘录[1]。", citation(1), mode="llm_rejected"))
+    assert message.startswith(f"<i>{html.escape(messages.text('llm_unchecked', 'zh'))}</i>\n原文摘录[1]。")
+    assert messages.text("fallback", "zh") not in message
+    [fallback] = render.answer_messages(answer("原文摘录[1]。", citation(1), mode="fallback"))
+    assert fallback.startswith(f"<i>{messages.text('fallback', 'zh')}</i>")
 
 
 def test_long_answers_split_at_sentences_under_the_limit_and_lose_nothing():

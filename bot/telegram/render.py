@@ -1,7 +1,9 @@
 """An Answer as Telegram messages: escaped HTML under the length limit, and the buttons under it.
 
 Every message is built from blocks of raw text that are escaped one by one, so a split can only fall
-between blocks or between sentences of raw text — never inside a tag or an HTML entity."""
+between blocks or between sentences of raw text — never inside a tag or an HTML entity. The only tags in an
+answer's own lines come from its emphasis spans (the LLM's bold, italic, code: Answer.emphasis); everything
+else, article quotes included, is escaped, so an article's `**` or `<b>` shows as written."""
 from __future__ import annotations
 
 import html
@@ -28,9 +30,9 @@ def utf16_len(text: str) -> int:
 def answer_messages(answer: Answer) -> list[str]:
     """The answer's HTML, as one or more messages in reading order."""
     blocks: list[str] = []
-    if answer.mode == "fallback":
-        blocks.append(_italic(messages.text("fallback", answer.language)))
-    blocks += [html.escape(line) for line in answer.text.split("\n")]
+    if label := messages.mode_label(answer.mode, answer.language):
+        blocks.append(_italic(label))
+    blocks += answer_lines(answer)
     if messages.is_notice(answer.note):
         blocks.append(_italic(answer.note))
     if answer.citations and not answer.refused:
@@ -38,6 +40,33 @@ def answer_messages(answer: Answer) -> list[str]:
         blocks.append(f"<b>{html.escape(messages.text('sources', answer.language))}</b>")
         blocks += [html.escape(f"[{c.n}] {c.where}") for c in answer.citations]
     return pack(blocks)
+
+
+_TAGS = (("b", "<b>", "</b>"), ("i", "<i>", "</i>"))
+
+
+def answer_lines(answer: Answer) -> list[str]:
+    """The answer's text as escaped HTML, one block a line, its emphasis spans as tags. Each run of text gets
+    the tags of the spans over it, opened and closed around it, so tags never cross; code holds no other tag."""
+    out, at = [], 0
+    for line in answer.text.split("\n"):
+        spans = [(max(s, at) - at, min(e, at + len(line)) - at, style) for s, e, style in answer.emphasis
+                 if s < at + len(line) and e > at]
+        at += len(line) + 1
+        cuts = sorted({0, len(line)} | {p for s, e, _ in spans for p in (s, e)})
+        html_line = ""
+        for start, end in zip(cuts, cuts[1:]):
+            styles = {style for s, e, style in spans if s <= start and end <= e}
+            piece = html.escape(line[start:end])
+            if "code" in styles:
+                piece = f"<code>{piece}</code>"
+            else:
+                for style, opening, closing in reversed(_TAGS):
+                    piece = f"{opening}{piece}{closing}" if style in styles else piece
+            html_line += piece
+        # a line too long for one message is split on its raw text: then without its tags
+        out.append(html_line if utf16_len(html_line) <= BUDGET else html.escape(line))
+    return out
 
 
 def passage_messages(citation: Citation, paragraph: int, language: str, answer_text: str = "") -> list[str]:
@@ -112,7 +141,7 @@ def inline_message(answer: Answer) -> str:
     """An answer as one message sent through inline mode: the question, the answer and its sources as text
     (there are no buttons to open them), under the length limit."""
     question = messages.text("inline_question", answer.language) + answer.question
-    blocks = [f"<b>{html.escape(question)}</b>", ""] + [html.escape(line) for line in answer.text.split("\n")]
+    blocks = [f"<b>{html.escape(question)}</b>", ""] + answer_lines(answer)
     if answer.citations:
         blocks.append("")
         blocks.append(f"<b>{html.escape(messages.text('sources', answer.language))}</b>")
