@@ -39,7 +39,7 @@ from . import answer as answer_module
 from . import citations, llm_text, messages
 from .answer import Answer, Turn, cite
 from .circuit import CircuitBreaker
-from .claims import check_claim
+from .claims import check_claim, embed_ahead
 from .llm_text import Sentence
 from .refusal import nearest_passages
 from .settings import LLMSettings
@@ -92,8 +92,9 @@ class Draft:
     (its markers may come after its full stop); finish() decides the rest. Nothing else of the model's text is
     ever returned: not its reasoning, not a refusal, not a sentence that failed the check."""
 
-    def __init__(self, hits: list[Hit], language: str, embedder=None):
+    def __init__(self, hits: list[Hit], language: str, embedder=None, question: str | None = None):
         self.passages = [h.chunk.text for h in hits]
+        self.question = question              # names it holds are the asker's subject (claims.check_claim)
         self.language = language
         self.embedder = embedder
         self.raw = ""
@@ -128,6 +129,8 @@ class Draft:
         self.references = references or self.references
         sentences = llm_text.split(llm_text.to_lines(body), final=final)
         ready = sentences if final else sentences[:-1]
+        if len(ready) - self.decided > 1:
+            embed_ahead([s.body for s in ready[self.decided:]], self.passages, self.embedder)
         shown = ""
         for sentence in ready[self.decided:]:
             self.decided += 1
@@ -161,7 +164,7 @@ class Draft:
             return ""
         cited = [n - 1 for n in sentence.markers if 1 <= n <= len(self.passages)]
         prefer = cited or [n - 1 for n in self.references if 1 <= n <= len(self.passages)]
-        check = check_claim(sentence.body, self.passages, self.embedder, prefer=prefer)
+        check = check_claim(sentence.body, self.passages, self.embedder, prefer=prefer, asked=self.question)
         if not check.supported:
             self.dropped.append(f"{check.verdict}: {check.reason}")
             return ""
@@ -236,7 +239,7 @@ class LLMAnswerer:
             max_tokens=self.settings.max_tokens, stream=True,
             # the worker gives up by itself soon after the deadline too, rather than at timeout_s
             timeout=_timeout(min(self.settings.timeout_s, max(0.1, deadline - time.perf_counter())))))
-        draft = Draft(hits, language, self.embedder)
+        draft = Draft(hits, language, self.embedder, question)
         failure = ""
         try:
             while (delta := call.next(deadline)) is not None:

@@ -89,8 +89,8 @@ NO_SINGAPORE = [p for p in paragraphs() if "微软" not in p][:6]      # no pass
 
 
 @pytest.mark.parametrize("claim, why", [
-    ("字节跳动是微软最大的GPU客户。", "in place of Oracle"),        # jieba tags 微软 an adjective, not a name
-    ("字节跳动是百度最大的GPU客户。", "in place of Oracle"),        # and 百度 a common noun
+    ("字节跳动是微软最大的GPU客户。", "微软"),        # jieba tags 微软 an adjective, not a name
+    ("字节跳动是百度最大的GPU客户。", "百度"),        # and 百度 a common noun
     ("字节跳动是Amazon最大的GPU客户。", "Amazon"),
 ])
 def test_a_name_swapped_for_one_no_passage_uses_is_caught(claim, why):
@@ -100,3 +100,42 @@ def test_a_name_swapped_for_one_no_passage_uses_is_caught(claim, why):
 
 def test_a_reworded_sentence_with_its_names_kept_is_supported():
     assert check_claim("字节跳动是Oracle最重要的GPU客户。", NO_SINGAPORE).supported
+
+
+@pytest.mark.parametrize("claim, why", [
+    ("百度也从Oracle租赁GPU。", "百度"),                       # a company no passage names, as the subject
+    ("小米通过租赁GPU成功绕过相关的出口禁令。", "小米"),
+    ("字节跳动也从阿里巴巴租赁GPU。", "阿里巴巴"),              # or as the source
+])
+def test_a_company_no_passage_names_fails_the_claim_whatever_jieba_tags_it(claim, why):
+    check = check_claim(claim, NO_SINGAPORE)
+    assert check.verdict == "contradicted" and why in check.reason, check
+
+
+def test_everyday_nouns_a_paraphrase_adds_are_not_taken_for_names():
+    assert check_claim("字节跳动也从Oracle租赁GPU。", NO_SINGAPORE).supported
+    assert check_claim("截至目前，字节跳动在中国境内的GPU数量已超过50万台。", NO_SINGAPORE).supported
+
+
+ENGLISH = ["ByteDance rents GPUs from Oracle and Google to get around the export bans.",
+           "Singapore banned new data centers after a power shortage that lasted 15 years."]
+
+
+@pytest.mark.parametrize("claim, supported", [
+    ("Baidu also rents GPUs from Oracle.", False),             # a name as an English sentence's first word
+    ("ByteDance also rents GPUs from Tencent.", False),
+    ("However, ByteDance rents GPUs from Oracle.", True),      # a first word before a comma names nothing
+    ("The company rents GPUs from Oracle and Google.", True),
+])
+def test_an_english_claims_first_word_is_a_name_like_any_other(claim, supported):
+    assert check_claim(claim, ENGLISH).supported == supported
+
+
+@pytest.mark.parametrize("claim, supported", [
+    ("Baidu also rents GPUs from Oracle.", False),
+    ("ByteDance also rents GPUs from Tencent.", False),
+    ("ByteDance rents GPUs from Oracle and Google.", True),
+])
+def test_across_languages_only_the_questions_own_names_may_be_written_differently(e5_embedder, claim, supported):
+    asked = "How many GPUs does ByteDance have in China?"
+    assert check_claim(claim, NO_SINGAPORE, e5_embedder, asked=asked).supported == supported

@@ -122,6 +122,15 @@ CASES = [
     Case("negation", f"{B}[{{最大的GPU走私者}}]。字节跳动不是Oracle的GPU客户[{{最大的GPU客户}}]。", "llm", (B,), ("不是",)),
     Case("swapped-entities", f"{B}[{{最大的GPU走私者}}]。字节跳动是微软最大的GPU客户，也是亚马逊的第二大客户[{{最大的GPU客户}}]。",
          "llm", (B,), ("微软", "亚马逊")),
+    # a company the cited passage never names, in the place of the one it does (jieba calls 百度 a common noun)
+    Case("swapped-subject-new-company", f"{B}[{{最大的GPU走私者}}]。百度也从Oracle租赁GPU[{{最大的GPU客户}}]。", "llm", (B,),
+         ("百度",)),
+    Case("swapped-subject-only-sentence", "小米通过租赁GPU成功绕过相关的出口禁令[{租赁网络}]。", "unchecked", (UNCHECKED,),
+         ("小米",)),
+    Case("english-new-subject", f"{EN_B} [{{最大的GPU走私者}}]. Baidu also rents GPUs from Oracle [{{最大的GPU客户}}].", "llm",
+         (EN_B,), ("Baidu",), question=Q_EN, language="en", search=Q_ZH, multilingual=True),
+    Case("english-new-source", f"{EN_B} [{{最大的GPU走私者}}]. ByteDance also rents GPUs from Tencent [{{租赁网络}}].", "llm",
+         (EN_B,), ("Tencent",), question=Q_EN, language="en", search=Q_ZH, multilingual=True),
     Case("invented-number-chinese-numerals", "字节跳动拥有超过八十万台GPU[{最大的GPU走私者}]。", "unchecked", (UNCHECKED,),
          ("八十万",)),
     Case("invented-number-digits", f"{B}[{{最大的GPU走私者}}]。字节跳动在中国拥有800,000个GPU[{{50万台}}]。", "llm", (B,),
@@ -186,8 +195,9 @@ GROUPS = [   # (case id prefixes, reliability class, how it is injected)
      "LLM output: reasoning, markdown and preambles", "scripted <think> blocks, reasoning_content, headings, bold, "
      "lists, tables, code fences, answer labels, a repeated question"),
     (("negation", "swapped", "invented", "antonym", "stray-url", "number-notation", "english-"),
-     "LLM output: wrong claims", "scripted contradictions (不是, 非法), swapped names, invented numbers in any "
-     "notation, stray URLs, answers in the wrong language; true paraphrases in both languages"),
+     "LLM output: wrong claims", "scripted contradictions (不是, 非法), swapped names, companies the passage never "
+     "names, invented numbers in any notation, stray URLs, answers in the wrong language; true paraphrases in both "
+     "languages"),
     (("no-answer", "prose-refusal", "partial"), "LLM output: refusals", "NO_ANSWER in any formatting, refusals "
      "in prose (zh, en), a partial answer"),
     (("finish-", "no-finish", "cut-before", "empty-completion-"), "LLM output: cut-off answers", "finish_reason length / content_filter, "
