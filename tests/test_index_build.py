@@ -1,10 +1,12 @@
 """Index build on disk: incremental, model-checked, self-repairing (real MiniLM and FAISS)."""
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import reliability
@@ -14,24 +16,38 @@ from index.build import build
 from index.errors import IndexMismatchError
 from index.loader import open_index
 from index.settings import IndexSettings
-from index.store import CHUNKS, DATA_FILES, FAISS_FILE, MANIFEST, ArticleIndex, IndexDamagedError
+from index.store import (CHUNKS, DATA_FILES, EMBEDDING_KEYS, EMBEDDINGS, FAISS_FILE, MANIFEST, ArticleIndex,
+                         IndexDamagedError, text_key)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class Counting:
-    """The real embedder, counting how many texts it is asked to embed."""
+    """The real embedder, counting how many texts it is asked to embed. With ``known`` (text -> the vector the
+    same model gave it, as the session's index holds them), a known text gets that vector back instead of being
+    encoded a second time: a rebuild still sends every text, and the index it writes holds the model's vectors."""
 
-    def __init__(self, inner, model_id=None):
-        self.inner, self.embedded = inner, 0
+    def __init__(self, inner, model_id=None, known=None):
+        self.inner, self.embedded, self.known = inner, 0, known or {}
         self.model_id, self.dim = model_id or inner.model_id, inner.dim
 
     def embed_passages(self, texts, progress=False):
         self.embedded += len(texts)
-        return self.inner.embed_passages(texts)
+        new = [t for t in texts if text_key(t) not in self.known]
+        if len(new) == len(texts):
+            return self.inner.embed_passages(texts)
+        self.known.update(zip(map(text_key, new), self.inner.embed_passages(new) if new else []))
+        return np.vstack([self.known[text_key(t)] for t in texts])
 
     def embed_queries(self, texts):
         return self.inner.embed_queries(texts)
+
+
+@pytest.fixture(scope="module")
+def session_vectors(engine, index_settings) -> dict:
+    """Every text of the session's index, by its key, with the vector the session's model gave it."""
+    keys = json.loads((index_settings.index_dir / EMBEDDING_KEYS).read_text(encoding="utf-8"))
+    return dict(zip(keys, np.load(index_settings.index_dir / EMBEDDINGS)))
 
 
 @pytest.fixture
@@ -67,9 +83,9 @@ def test_unchanged_corpus_embeds_nothing_and_a_change_embeds_only_what_changed(s
     assert added.documents == 2 and counting.embedded == 3   # its one chunk and two sentences
 
 
-@pytest.mark.slow                            # embeds the whole corpus again
-def test_index_from_another_model_is_refused_then_rebuilt_on_request(settings, embedder):
-    other = Counting(embedder, model_id="some/other-model")
+@pytest.mark.slow
+def test_index_from_another_model_is_refused_then_rebuilt_on_request(settings, embedder, session_vectors):
+    other = Counting(embedder, model_id="some/other-model", known=dict(session_vectors))
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         open_index(settings, other)
     report = build(settings, other, rebuild=True)
@@ -83,7 +99,8 @@ DAMAGES = {
     "one letter changed": lambda data: data.replace(b'"documents"', b'"documentz"', 1),    # still valid JSON
 }
 # every file truncated (caught by its size); the three main kinds also corrupted at the same size (caught by the
-# hash, or by the manifest's JSON parser). Damage to the manifest or the vectors costs a full re-embedding.
+# hash, or by the manifest's JSON parser). Damage to the manifest or the vectors sends every text to the embedder
+# again (it answers with the session's vectors, see Counting); the subprocess case below re-embeds them for real.
 CASES = [(name, "truncated") for name in (MANIFEST, *DATA_FILES)] + [(n, "corrupted") for n in (MANIFEST, CHUNKS, FAISS_FILE)] + [
     (MANIFEST, "one letter changed")]
 
@@ -105,7 +122,7 @@ FAST_CASE = (CHUNKS, "corrupted")      # make check: one kind of damage; make te
 @pytest.mark.parametrize("name, damage", [case if case == FAST_CASE else pytest.param(*case, marks=pytest.mark.slow)
                                           for case in CASES])
 def test_damaged_index_file_is_detected_with_a_clear_message_and_rebuilt(engine, index_settings, embedder, tmp_path,
-                                                                         caplog, name, damage):
+                                                                         session_vectors, caplog, name, damage):
     reliability.record("Process: truncated or corrupted index file", injected=(
         "each of the 8 index files cut to half its size; manifest, chunk store and FAISS index also with "
         "16 bytes in the middle overwritten; a key of the manifest changed by one letter"))
@@ -114,7 +131,8 @@ def test_damaged_index_file_is_detected_with_a_clear_message_and_rebuilt(engine,
                        f"index file .*{name} is truncated or damaged"):
         ArticleIndex.load(settings.index_dir, embedder.model_id)
 
-    answer = Engine(Settings(index=settings), embedder=embedder, progress=False).answer("字节跳动在中国有多少GPU？")
+    counting = Counting(embedder, known=dict(session_vectors))
+    answer = Engine(Settings(index=settings), embedder=counting, progress=False).answer("字节跳动在中国有多少GPU？")
     assert "50万" in answer.text and answer.citations
     [warning] = [r.getMessage() for r in caplog.records if r.name == "index.loader"]
     assert warning.startswith(f"index damaged, rebuilding from {settings.corpus_dir}: ")
