@@ -78,15 +78,19 @@ async def test_bot_removed_from_a_group_loses_nothing_else(app, emu, caplog):
                        injected="403 'bot was kicked' on the answer, then a my_chat_member update", cases=1)
 
 
-@pytest.mark.slow                    # each waits for a streamed answer written over ≈ 9 s
+@pytest.mark.slow                    # each waits for a streamed answer written over ≈ 4 s
 class TestStreamingEdits:
     """Faults on the throttled edits of a group answer being written by the LLM."""
 
     async def ask_in_group(self, emu, scripted_llm, group=None):
         user = emu.user()
         group = group or emu.supergroup()
-        # previews show checked sentences only: the first after ~2 s, then edits every 3 s until ~9 s
-        scripted_llm.reply(WRITTEN + "它是Oracle最大的GPU客户[1]。" * 3, chunk_size=2, delay_s=0.25)
+        # previews show checked sentences only: the first sentence is sent (and a preview posted), then the model
+        # pauses past the group edit interval (3 s, under the 5 s read timeout), so the rest is one preview edit
+        # and then the final answer: a placeholder, an edit of it and the final edit
+        written = WRITTEN + "它是Oracle最大的GPU客户[1]。" * 3
+        scripted_llm.fail("stall_mid_stream", seconds=3.5, after_chunks=len(WRITTEN) // 2 + 2, text=written,
+                          chunk_size=2)
         await emu.asend(group, user, f"/ask {BYTEDANCE}")
         return group, user
 
