@@ -203,9 +203,10 @@ def test_kill_9_while_answering_loses_nothing_and_the_question_is_answered_after
     bot.wait_polling(emu)
     emu.send(chat, alice, "新加坡为什么禁止建设新的数据中心？")      # an answered question before the crash
     emu.wait_bot_messages(chat, timeout=30)
-    # drafts show checked sentences only: the first one is shown ~3 s in, the rest takes ~10 s more
-    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。" + "它是Oracle最大的GPU客户[1]。" * 3,
-                       chunk_size=3, delay_s=0.4)
+    # drafts show checked sentences only: the model writes the first one and a word more, then pauses for 10 s
+    first = "字节跳动在中国境内拥有超过50万个GPU[1]。"
+    scripted_llm.fail("stall_mid_stream", seconds=10, after_chunks=len(first) // 3 + 1, chunk_size=3,
+                      text=first + "它是Oracle最大的GPU客户[1]。" * 3)
     emu.send(chat, alice, BYTEDANCE)
     emu.wait_until(lambda: emu.drafts(chat), timeout=30)
     bot.proc.kill()                                     # SIGKILL mid-answer
@@ -240,7 +241,9 @@ def test_kill_9_mid_stream_in_a_group_completes_the_half_written_answer_after_re
     group = emu.supergroup()
     bot = BotProcess(env, tmp_path / "bot.log")
     bot.wait_polling(emu)
-    scripted_llm.reply(written, chunk_size=3, delay_s=0.4)           # ~12 s of writing
+    # the model writes two sentences and a word more, then pauses for 10 s (the process is killed before it goes on)
+    scripted_llm.fail("stall_mid_stream", seconds=10, after_chunks=written.index("它也是") // 3 + 1, chunk_size=3,
+                      text=written)
     asked = emu.send(group, bob, f"/ask {BYTEDANCE}")
     [preview] = emu.wait_bot_messages(group, timeout=60)             # the first checked sentence is shown
     assert "来源" not in preview["text"]
