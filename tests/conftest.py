@@ -49,10 +49,17 @@ def corpus_dir(session_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def index_settings(session_dir, corpus_dir):
+def index_settings(session_dir, corpus_dir, embedder):
+    """The seed corpus's index, built by the current code. Texts the index `make setup` built (.index/) holds
+    keep the vectors this model gave them there; any other text is embedded."""
+    from index.build import build
     from index.settings import IndexSettings
 
-    return IndexSettings(corpus_dir=corpus_dir, index_dir=session_dir / "index")
+    settings = IndexSettings(corpus_dir=corpus_dir, index_dir=session_dir / "index")
+    if (ROOT / ".index").is_dir():
+        shutil.copytree(ROOT / ".index", settings.index_dir)
+    build(settings, embedder, rebuild=True, progress=False)     # a damaged or other model's copy: all embedded
+    return settings
 
 
 @pytest.fixture(scope="session")
