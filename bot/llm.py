@@ -243,7 +243,8 @@ class LLMAnswerer:
             max_tokens=self.settings.max_tokens, stream=True,
             # the worker gives up by itself soon after the deadline too, rather than at timeout_s
             timeout=_timeout(min(self.settings.timeout_s, max(0.1, deadline - time.perf_counter())))))
-        draft = Draft(hits, language, self.embedder, question, stored_vectors(hits, sentences))
+        asked = f"{previous.question}\n{question}" if previous else question    # a follow-up's subject is earlier
+        draft = Draft(hits, language, self.embedder, asked, stored_vectors(hits, sentences))
         failure = ""
         try:
             while (delta := call.next(deadline)) is not None:

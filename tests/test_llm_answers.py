@@ -56,7 +56,9 @@ def test_no_answer_from_the_model_is_a_refusal_with_passages(scripted_llm, llm_e
 
 
 def test_questions_no_passage_can_answer_never_reach_the_llm(scripted_llm, llm_engine):
-    answer = llm_engine.answer("AMD的MI300在中国卖多少钱？")          # no article mentions AMD
+    # nothing of it in the articles: far under the `certain` threshold (AMD's MI300, a price, sits between
+    # the two thresholds, where the model is asked and decides)
+    answer = llm_engine.answer("今天天气怎么样？")
     assert answer.refused and scripted_llm.requests == []
 
 
@@ -80,3 +82,21 @@ def test_the_earlier_turn_is_fenced_as_data_without_its_old_markers(scripted_llm
     for rule in ("Some passages may be irrelevant", "Copy numbers", "plain text", "only part of the question",
                  "no reasoning, no preamble"):
         assert rule in system["content"]
+
+
+def test_a_follow_up_across_languages_may_name_the_earlier_questions_subject(scripted_llm, engine):
+    import time
+
+    from bot.llm import LLMAnswerer
+
+    hits = engine.retriever.search(engine.retriever.prepare(QUESTION), 5)
+    n = next(i for i, h in enumerate(hits, 1) if "最大的GPU客户" in h.chunk.text)
+    offline = engine.answer(QUESTION)
+    llm = LLMAnswerer(LLMSettings(model="m", base_url=scripted_llm.base_url, api_key="k", timeout_s=3.0,
+                                  deadline_s=10.0), embedder=engine.embedder)
+    earlier = Turn("How many GPUs does ByteDance have in China?", "ByteDance has over 500,000 GPUs[1].")
+    scripted_llm.reply(f"ByteDance is Oracle's largest GPU customer [{n}]. Baidu is Google's second largest [{n}].")
+    *_, answer = llm.stream("Whose customer is it?", "en", earlier, hits, offline, time.perf_counter(),
+                            engine.retriever.index.sentences)
+    assert answer.mode == "llm" and "ByteDance is Oracle's largest GPU customer" in answer.text
+    assert "Baidu" not in answer.text and "Baidu" in answer.note
