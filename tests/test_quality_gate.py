@@ -41,20 +41,20 @@ def gate(request, tmp_path_factory, embedder):
 def test_chinese_answers_hold_the_gold_span_from_the_right_article(gate):
     zh = gate["zh"]
     assert zh["answerable"] >= 50
-    assert zh["gold_span_in_answer"] >= 0.80          # measured 0.843
-    assert zh["first_citation_right_article"] >= 0.93     # measured 0.966
+    assert zh["gold_span_in_answer"] >= 0.80          # measured 0.854
+    assert zh["first_citation_right_article"] >= 0.94     # measured 0.978
 
 
 def test_questions_about_articles_left_out_are_refused(gate):
     assert gate["zh"]["left_out"] >= 20
-    assert gate["zh"]["left_out_refused"] >= 0.75         # measured 0.833
+    assert gate["zh"]["left_out_refused"] >= 0.80         # measured 0.917
 
 
 def test_english_answers_and_few_false_refusals(gate):
     assert gate["en"]["answerable"] >= 40
     assert gate["en"]["gold_span_in_answer"] >= 0.70      # measured 0.75
-    assert gate["all"]["false_refusals"] <= 0.04          # measured 0.016
+    assert gate["all"]["false_refusals"] <= 0.03          # measured 0.0
 
 
 def test_answers_stay_short(gate):
-    assert gate["zh"]["median_answer_chars"] <= 110       # measured 63.5
+    assert gate["zh"]["median_answer_chars"] <= 110       # measured 64
