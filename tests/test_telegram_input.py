@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reliability
-from bot_harness import running_bot, store_of
+from bot_harness import running_bot, sentinel, store_of
 from tgemu import utf16_len
 
 BYTEDANCE = "字节跳动在中国有多少GPU？"
@@ -44,10 +44,11 @@ def assert_valid_replies(replies: list[dict]) -> None:
         assert "出了点问题" not in reply["text"] and "went wrong" not in reply["text"]
 
 
-@pytest.mark.slow                    # ≈ 200 generated messages through the bot (minutes)
+@pytest.mark.slow                    # 200 generated messages through the bot
 async def test_fuzzed_messages_never_crash_and_every_reply_is_valid_html(app, emu, caplog):
     user = emu.user()
     chat, group = emu.private_chat(user), emu.supergroup()
+    counted = {chat["id"]: (0, 0), group["id"]: (0, 0)}    # (messages, reactions) when the chat's last case ended
     counts = {"cases": 0, "private texts": 0, "commands": 0, "captions": 0, "edits": 0, "group": 0, "no text": 0}
     kinds = st.sampled_from(["text", "long", "command", "caption", "edit", "group", "sticker", "photo"])
 
@@ -60,8 +61,8 @@ async def test_fuzzed_messages_never_crash_and_every_reply_is_valid_html(app, em
         answered question changes the answer in place; an edit of one that got a reaction is answered once."""
         counts["cases"] += 1
         in_chat = group if kind == "group" else chat
-        before = len(emu.bot_messages(in_chat))
-        reacted = len(emu.reactions(in_chat))
+        before, reacted = responses_so_far(in_chat)
+        assert (before, reacted) == counted[in_chat["id"]], "a second response to an earlier case came after it"
         if kind in ("text", "long"):
             emu.send(chat, user, message_text(long_text if kind == "long" else text))
             counts["private texts"] += 1
@@ -85,6 +86,7 @@ async def test_fuzzed_messages_never_crash_and_every_reply_is_valid_html(app, em
                 assert len(replies) == before + 1, "an edited question got a second answer"
             assert_valid_replies(replies[before:])
             counts["edits"] += 1
+            counted[in_chat["id"]] = (before + 1, reacted + got_reaction)
             return
         elif kind == "group":            # not addressed: silence; then addressed: one answer
             emu.send(group, user, message_text(text))
@@ -94,22 +96,31 @@ async def test_fuzzed_messages_never_crash_and_every_reply_is_valid_html(app, em
         else:
             (emu.send_sticker if kind == "sticker" else emu.send_photo)(chat, user)
             counts["no text"] += 1
-        wait_one_response(in_chat, before, reacted)
+        got_reaction = wait_one_response(in_chat, before, reacted)
         replies = emu.bot_messages(in_chat)
         assert_valid_replies(replies[before:])
+        counted[in_chat["id"]] = (before + (not got_reaction), reacted + got_reaction)
+
+    def responses_so_far(in_chat) -> tuple[int, int]:
+        return len(emu.bot_messages(in_chat)), len(emu.reactions(in_chat))
 
     def wait_one_response(in_chat, before: int, reacted: int) -> bool:
-        """Wait for the bot's one response (a message or a reaction) and a moment more; True if a reaction."""
+        """Wait for the bot's response (a message or a reaction); True if a reaction. A second response that comes
+        later is caught when the next case in that chat starts, or by the markers after the last case."""
         def responses() -> tuple[int, int]:
-            return len(emu.bot_messages(in_chat)) - before, len(emu.reactions(in_chat)) - reacted
+            messages, reactions = responses_so_far(in_chat)
+            return messages - before, reactions - reacted
 
         emu.wait_until(lambda: sum(responses()) >= 1, timeout=20)
-        emu.settle(0.05)       # timing window: a marker after each of ~200 generated cases would double the run
         messages, reactions = responses()
         assert messages + reactions == 1, f"expected exactly one response, got {messages} messages, {reactions} reactions"
         return reactions == 1
 
     await asyncio.to_thread(one_case)
+    for in_chat in (chat, group):         # the markers: every earlier update of this user there is handled
+        await sentinel(emu, in_chat, user)
+        assert responses_so_far(in_chat) == (counted[in_chat["id"]][0] + 1, counted[in_chat["id"]][1]), \
+            "a second response to one of the last cases"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a handler raised"
     print(f"\nfuzzing: {counts}")
     reliability.record("Input: random Unicode, markup, 4096-char, commands, edits, captions, no-text messages",
