@@ -250,7 +250,9 @@ async def test_llm_answers_stream_as_drafts_in_private_and_edits_in_groups(emu, 
         assert BYTEDANCE in prompt and prompt.index(BYTEDANCE) < prompt.index("那华为呢？")    # the earlier turn
 
         group = emu.supergroup()
-        scripted_llm.reply(written, chunk_size=2, delay_s=0.25)
+        # the first sentence at once, then a 1 s pause while the placeholder is up, then the rest
+        scripted_llm.fail("stall_mid_stream", seconds=1.0, after_chunks=written.index("它") // 2 + 1, chunk_size=2,
+                          text=written)
         await emu.asend(group, alice, f"/ask {BYTEDANCE}")
         [edited] = await sentinel(emu, group, alice)
         preview, final = edited["history"][0], edited["history"][-1]
