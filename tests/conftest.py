@@ -1,8 +1,10 @@
 """Shared fixtures. Every test runs with a clean environment: no real LLM, no real Telegram, index in tmp."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,6 +31,55 @@ _ISOLATED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL", "TELEGRAM_BOT_TOK
 @pytest.fixture(scope="session")
 def session_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("session")
+
+
+# -- the quality gate (tests/test_quality_gate.py) runs last; its index is built meanwhile, in the background -----
+GATE_FILE = "test_quality_gate.py"
+_gate_build: subprocess.Popen | None = None
+
+
+def _gate_dir(config) -> Path | None:
+    """The gate's articles and index, kept in pytest's cache (.pytest_cache/; --cache-clear starts over)."""
+    cache = getattr(config, "cache", None)
+    return cache.mkdir("quality-gate") if cache else None
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.path.name == GATE_FILE)      # stable: everything else keeps its order
+
+
+def pytest_collection_finish(session):
+    """Embedding the gate's 893 texts takes a minute of CPU; most of the suite waits on sockets and subprocesses.
+    So the same build (test_quality_gate.gate_index) starts now, at the lowest CPU priority, and the gate's fixture
+    waits for it. On later runs it only re-chunks: the vectors are kept."""
+    global _gate_build
+    directory = _gate_dir(session.config)
+    if session.config.option.collectonly or directory is None or \
+            not any(item.path.name == GATE_FILE for item in session.items):
+        return
+    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
+    with open(directory / "build.log", "wb") as log:
+        _gate_build = subprocess.Popen(["nice", "-n", "19", sys.executable, str(Path(__file__).parent / GATE_FILE),
+                                        str(directory)], cwd=ROOT, env=dict(env, PYTHONPATH=str(ROOT)),
+                                       stdout=log, stderr=log)
+
+
+def pytest_sessionfinish(session):
+    if _gate_build is not None and _gate_build.poll() is None:
+        _gate_build.kill()
+        _gate_build.wait()
+
+
+@pytest.fixture(scope="session")
+def quality_gate_dir(tmp_path_factory, pytestconfig) -> Path:
+    """Once the background build has ended (a failed one only leaves more to embed), at normal priority now that
+    the gate waits for it."""
+    if _gate_build is not None:
+        for thread in Path(f"/proc/{_gate_build.pid}/task").glob("*"):
+            with contextlib.suppress(OSError):          # raising a priority needs privileges; then it just waits
+                os.setpriority(os.PRIO_PROCESS, int(thread.name), 0)
+        _gate_build.wait()
+    return _gate_dir(pytestconfig) or tmp_path_factory.mktemp("quality-gate")
 
 
 @pytest.fixture(autouse=True)

