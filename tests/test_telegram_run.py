@@ -128,13 +128,16 @@ def test_sigterm_lets_the_answer_in_flight_finish(emu, bot_env, scripted_llm, tm
     bot.wait_polling(emu)
     alice = emu.user()
     chat = emu.private_chat(alice)
-    scripted_llm.reply("字节跳动在中国境内拥有超过50万个GPU[1]。", chunk_size=2, delay_s=0.3)   # ~3 s of writing
+    # the first sentence at once (a draft shows it), then the model pauses for 2 s: SIGTERM comes in the pause
+    first = "字节跳动在中国境内拥有超过50万个GPU[1]。"
+    scripted_llm.fail("stall_mid_stream", seconds=2.0, after_chunks=len(first) // 2 + 1, chunk_size=2,
+                      text=first + "它是Oracle最大的GPU客户[1]。")
     emu.send(chat, alice, BYTEDANCE)
     emu.wait_until(lambda: emu.drafts(chat), timeout=30)      # the answer is being written
     stopping = time.monotonic()
     assert bot.stop(timeout=30) == 0
     [answer] = emu.bot_messages(chat)
-    assert "50万" in answer["text"] and answer["reply_markup"]
+    assert "50万" in answer["text"] and "Oracle" in answer["text"] and answer["reply_markup"]   # written to the end
     assert time.monotonic() - stopping < 20     # within the LLM deadline
     assert_no_secrets(log, emu.token, API_KEY)
     reliability.record("Process: SIGTERM while answering", injected="SIGTERM to `python -m bot run` mid-stream",
