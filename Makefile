@@ -33,6 +33,7 @@ test:
 eval:
 	$(PY) -m eval.squad --set dev
 	$(PY) -m eval.squad --set heldout
+	$(PY) -m eval.followups
 	$(PY) -m eval.seed eval/dev.jsonl
 	$(PY) -m eval.seed eval/test.jsonl --out bench/results/eval_test.json
 

@@ -61,6 +61,10 @@ FEATURES = ("lex", "lex_global", "neighbour", "heading", "dense_sentence", "dens
 LEXICAL = ("lex", "lex_global", "neighbour", "heading")
 DENSE = ("dense_sentence", "dense_passage")
 PASSAGES_CONSIDERED = 5
+# how much a follow-up's earlier question weighs, at most, against its own words: chosen with index/keyword.py's
+# CONTEXT_WEIGHT on the fit split of python -m eval.followups (of 0.25, 0.5, 0.75, 1.0: the best for pronoun
+# follow-ups, "它是哪年出版的？", that doesn't pull topic switches to the earlier article)
+CONTEXT_WEIGHT = 0.5
 _HAN_PAIR = re.compile(r"(?=([\u3400-\u9fff]{2}))")
 
 
@@ -141,7 +145,7 @@ def question_units(text: str) -> tuple[list[str], set[str]]:
 
 
 def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | None, model: Model,
-               context_weight: float = 0.25) -> list[Candidate]:
+               context_weight: float = CONTEXT_WEIGHT) -> list[Candidate]:
     """Every sentence of the top passages with its features and probability, most probable first.
     The earlier question's units (a follow-up's context) weigh together at most context_weight of the
     question's own."""

@@ -14,6 +14,10 @@ from .tokenize import general_rarity, tokenize, words
 
 K1, B = 1.2, 0.75
 EQUIVALENT_WEIGHT = 0.7   # a glossary equivalent counts a little less than the word the user typed
+# an earlier turn's words, when the question is a follow-up: chosen with bot/evidence.py's CONTEXT_WEIGHT on
+# the fit split of python -m eval.followups (0.3 -> 0.6 with 0.25 -> 0.5 there: pronoun follow-ups cite the
+# right article 0.86 -> 0.91, topic switches unchanged)
+CONTEXT_WEIGHT = 0.6
 MORPHEME_CREDIT = 0.5     # an unknown word whose characters a sentence has is half found
 
 
@@ -69,7 +73,7 @@ class KeywordIndex:
         weights = sparse.csc_matrix((values, (rows_a, cols_a)), shape=(len(docs_tokens), len(vocab)), dtype=np.float32)
         return cls(vocab, weights, idf)
 
-    def term_weights(self, text: str, context: str = "", context_weight: float = 0.3) -> dict[str, float]:
+    def term_weights(self, text: str, context: str = "", context_weight: float = CONTEXT_WEIGHT) -> dict[str, float]:
         """Query terms with weights: typed words 1, glossary equivalents less, earlier-turn words less still."""
         weights: dict[str, float] = {}
 
