@@ -9,7 +9,7 @@ help:
 	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
 	@echo "make check        the fast tier of the tests (no slow marker, under 90 s)"
 	@echo "make test         run the whole test suite"
-	@echo "make eval         evaluate on eval/dev.jsonl, then on the held-out eval/test.jsonl"
+	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out articles, follow-ups, the seed dev and test sets"
 	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
 
 setup:
