@@ -190,6 +190,10 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
     other_language = np.array([hit.chunk.language != asked_in for _, hit, _ in rows])
     if other_language.any():
         features[other_language] = _imputed(features[other_language], model)
+        # a word no article uses says nothing about an article in another language: as when the corpus is in
+        # one language only (index/keyword.py's judge_unknown), which is how such questions were fitted
+        concepts = index.keyword.concepts(query.text, judge_unknown=False)
+        features[other_language, FEATURES.index("unknown")] = 1.0 - keyword_coverage(concepts)
     shares = model.shares(features)
     found = [Candidate(position, hit.chunk, row, LIST_ITEM.sub("", sentences.texts[row]).strip(), features[i],
                        float(shares[i]))

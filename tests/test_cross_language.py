@@ -1,0 +1,60 @@
+"""A question in one language about an article in the other, in a corpus of both: found by the multilingual
+embedder, not lost to the same-language article that shares a few of its words.
+
+Not yet: a Chinese question about the English article ("巴拿马运河是哪一年开通的？") retrieves its passage first
+but is refused, because e5-small rates an unrelated Chinese sentence closer (0.80) than the English one that
+answers (0.75), and the ranker picks the Chinese sentence (README, Quality)."""
+import pytest
+
+from bot.engine import Engine
+from bot.settings import Settings
+from index.settings import IndexSettings
+
+CHINESE = """# 景德镇瓷器
+
+景德镇位于江西省东北部，自古以来以烧制瓷器闻名，被称为“瓷都”。
+
+## 历史
+
+宋朝景德年间，朝廷命当地烧制御用瓷器，并以年号为镇名，景德镇由此得名。
+明朝洪武二年（1369年），朝廷在景德镇设立御窑厂，专门为皇宫烧造瓷器，直到清朝末年。
+
+## 工艺
+
+景德镇的青花瓷以钴料在白色瓷胎上绘画，再施透明釉，经一千三百度左右高温一次烧成。
+"""
+
+ENGLISH = """# The Panama Canal
+
+The Panama Canal is an artificial waterway in Panama that connects the Atlantic Ocean with the Pacific Ocean.
+
+## History
+
+France began work on the canal in 1881 but stopped because of engineering problems and a high death rate.
+The United States took over the project in 1904 and opened the canal on 15 August 1914.
+
+## Operation
+
+Ships are raised by locks to Gatun Lake, an artificial lake created to reduce the amount of work required.
+"""
+
+
+@pytest.fixture(scope="module")
+def mixed_engine(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("mixed")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "jingdezhen.md").write_text(CHINESE, encoding="utf-8")
+    (corpus / "panama.md").write_text(ENGLISH, encoding="utf-8")
+    return Engine(Settings(index=IndexSettings(corpus_dir=corpus, index_dir=root / "index")), embedder=embedder,
+                  progress=False)
+
+
+@pytest.mark.parametrize("question, article", [
+    ("In which year was the imperial kiln factory set up in Jingdezhen?", "jingdezhen"),
+    ("At what temperature is blue-and-white porcelain fired?", "jingdezhen"),
+])
+def test_a_question_finds_the_article_in_the_other_language(mixed_engine, question, article):
+    answer = mixed_engine.answer(question)
+    assert not answer.refused, answer.text
+    assert answer.citations[0].chunk_id.startswith(article + "#"), answer.text
