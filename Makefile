@@ -9,7 +9,7 @@ help:
 	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
 	@echo "make check        the fast tier of the tests (no slow marker, under 90 s)"
 	@echo "make test         run the whole test suite"
-	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out articles, follow-ups, the seed dev and test sets"
+	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out, cross-language, mixed corpus, follow-ups, seed dev and test"
 	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
 
 setup:
@@ -33,6 +33,8 @@ test:
 eval:
 	$(PY) -m eval.squad --set dev
 	$(PY) -m eval.squad --set heldout
+	$(PY) -m eval.squad --set crosslang
+	$(PY) -m eval.mixed
 	$(PY) -m eval.followups
 	$(PY) -m eval.seed eval/dev.jsonl
 	$(PY) -m eval.seed eval/test.jsonl --out bench/results/eval_test.json

@@ -1,8 +1,9 @@
-"""Answer quality on articles the product was not built around: python -m eval.squad [--set dev|heldout] [--split report|fit|all]
+"""Answer quality on articles the product was not built around: python -m eval.squad [--set dev|heldout|crosslang] [--split report|fit|all]
 
 dev: CMRC 2018 trial (200 of its 256 Chinese articles in the corpus, the rest left out) and SQuAD 2.0 Normans
 (English) as one corpus, indexed with the product's own commands in .eval-cache/. heldout: eval/heldout/, four
-articles and questions written by someone who saw neither the code nor the dev sets. Reports, per language:
+articles and questions written by someone who saw neither the code nor the dev sets. crosslang: the dev
+corpus, asked eval/crosslang.jsonl's questions in the other language than their article's. Reports, per language:
 the answer contains a gold span, the first citation is from the right article, unanswerable questions and
 questions about left-out articles refused, false refusals, median answer length.
 """
@@ -22,6 +23,7 @@ from .seed import load_questions
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".eval-cache"
 HELDOUT = Path(__file__).resolve().parent / "heldout"
+CROSSLANG = Path(__file__).resolve().parent / "crosslang.jsonl"
 
 
 def engine_for(corpus: dict[str, str] | Path, name: str):
@@ -45,6 +47,14 @@ def heldout_questions() -> list[Question]:
         found.append(Question(q["id"], q["question"], q["lang"], q["article"] or "", answers,
                               q["article"] is not None and q["kind"] != "unanswerable", "report"))
     return found
+
+
+def crosslang_questions() -> list[Question]:
+    """eval/crosslang.jsonl, asked of the dev corpus: Chinese questions about the English Normans article and
+    English questions about 20 Chinese CMRC articles, answerable and not, written by a helper who saw neither
+    the code nor the other sets. Never used for fitting."""
+    return [Question(r["id"], r["question"], r["lang"], r["article"], tuple(r["answers"]) if r["answerable"] else (),
+                     True, "report") for r in load_questions(CROSSLANG)]
 
 
 def contains_gold(text: str, answers: tuple[str, ...]) -> bool:
@@ -106,14 +116,15 @@ def print_report(title: str, table: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.squad", description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--set", choices=("dev", "heldout", "crosslang"), default="dev")
     parser.add_argument("--split", choices=("report", "fit", "all"), default="report")
     parser.add_argument("--out", type=Path, default=None, help="write every question's answer as JSON here")
     parser.add_argument("--wrong", action="store_true", help="list wrong answers and refusals")
     args = parser.parse_args(argv)
-    if args.set == "dev":
+    if args.set in ("dev", "crosslang"):
         corpus, questions = development_sets()
         engine = engine_for(corpus, "dev")
+        questions = crosslang_questions() if args.set == "crosslang" else questions
     else:
         questions = heldout_questions()
         engine = engine_for(HELDOUT / "corpus", "heldout")
