@@ -31,13 +31,19 @@ def run(reply: str, size: int, language: str, complete: bool) -> tuple[str, list
     return "".join(pieces), [p for p in pieces if p], draft
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.multilingual and c.question != "头等舱机票多少钱？"],
-                         ids=lambda c: c.id)
-def test_the_same_text_is_shown_however_the_deltas_fall(case):
+def cites_only_these(case) -> bool:
+    """The case's reply cites only passages among HITS (the others' replies can't be replayed here)."""
     try:
-        reply = scripted(case.reply, HITS)
+        scripted(case.reply, HITS)
     except AssertionError:
-        pytest.skip("a passage this case cites is not among these five")
+        return False
+    return True
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.multilingual and c.question != "头等舱机票多少钱？"
+                                  and cites_only_these(c)], ids=lambda c: c.id)
+def test_the_same_text_is_shown_however_the_deltas_fall(case):
+    reply = scripted(case.reply, HITS)
     complete = case.server.get("finish_reason", "stop") == "stop"
     whole, _, reference = run(reply, max(1, len(reply)), case.language, complete)
     assert whole == reference.text
