@@ -6,8 +6,8 @@ give the confidence that the articles answer the question at all. Trees, not a l
 whether a question is answered depends on how the features combine (a high cosine means little when no
 rare word matches): on the report half of the development sets, at the thresholds eval/fit.py calibrates,
 they refuse 0.80 of the Chinese questions about left-out articles where the logistic model they replaced
-refused 0.64, and wrongly refuse 0.5 % of the answerable ones instead of 2.7 %. The features are statistics and model outputs,
-nothing about any one article:
+refused 0.64, and wrongly refuse 0.5 % of the answerable ones instead of 2.7 %. The features are
+statistics and model outputs, nothing about any one article:
 
 - lex: the share of the question's words and Chinese character pairs the sentence (or its article's
   title and section, which the sentence speaks of) holds, each weighted by how rare it is among the
