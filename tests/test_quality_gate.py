@@ -49,13 +49,13 @@ def gate(quality_gate_dir, embedder):
 def test_chinese_answers_hold_the_gold_span_from_the_right_article(gate):
     zh = gate["zh"]
     assert zh["answerable"] >= 50
-    assert zh["gold_span_in_answer"] >= 0.80          # measured 0.854
-    assert zh["first_citation_right_article"] >= 0.94     # measured 0.978
+    assert zh["gold_span_in_answer"] >= 0.80          # measured 0.876
+    assert zh["first_citation_right_article"] >= 0.94     # measured 1.0
 
 
 def test_questions_about_articles_left_out_are_refused(gate):
     assert gate["zh"]["left_out"] >= 20
-    assert gate["zh"]["left_out_refused"] >= 0.80         # measured 0.917
+    assert gate["zh"]["left_out_refused"] >= 0.80         # measured 0.875
 
 
 def test_english_answers_and_few_false_refusals(gate):
@@ -65,7 +65,7 @@ def test_english_answers_and_few_false_refusals(gate):
 
 
 def test_answers_stay_short(gate):
-    assert gate["zh"]["median_answer_chars"] <= 110       # measured 64
+    assert gate["zh"]["median_answer_chars"] <= 110       # measured 70
 
 
 if __name__ == "__main__":      # python tests/test_quality_gate.py DIR: the same build, run by conftest.py meanwhile
