@@ -1,8 +1,9 @@
 """A boosted tree ensemble, read from JSON and evaluated in plain numpy: the answerability model.
 
-eval/fit.py fits scikit-learn's HistGradientBoostingClassifier and writes its trees; the bot only reads them (no pickle, so a scikit-learn upgrade can't break a stored model). Each tree is stored as
-parallel node arrays; a node goes left when the feature is <= its threshold; a leaf's value is added to
-the baseline, and the sum is a log-odds.
+eval/fit.py fits scikit-learn's HistGradientBoostingClassifier and writes its trees; the bot only reads
+them (no pickle, so a scikit-learn upgrade can't break a stored model). Each tree is stored as parallel
+node arrays; a node goes left when the feature is <= its threshold; a leaf's value is added to the
+baseline, and the sum is a log-odds.
 """
 from __future__ import annotations
 

@@ -249,11 +249,13 @@ def main(argv=None) -> int:
     result = {
         "ranker": {name: round(float(w), 4) for name, w in zip(FEATURES, ranker)},
         "imputation": imputation,
-        "answerable": {"inputs": [*FEATURES, "share"], "parameters": TREE_PARAMETERS, "monotone": MONOTONE, **answerable},
+        "answerable": {"inputs": [*FEATURES, "share"], "parameters": TREE_PARAMETERS, "monotone": MONOTONE,
+                       **answerable},
         "thresholds": thresholds,
         "certain": certain,
         "criterion": f"per language, pooling the answerable questions of the fit half, eval/natural.jsonl and the "
-                     f"seed's dev set, each confidence from trees fitted without its article ({FOLDS} folds, eval.fit.fold_groups): "
+                     f"seed's dev set, each confidence from trees fitted without its article ({FOLDS} folds, "
+                     f"eval.fit.fold_groups): "
                      f"threshold, the highest keeping false refusals <= {FALSE_REFUSALS:.0%}; "
                      f"certain, <= {FALSE_REFUSALS_CERTAIN:.0%}",
         "embedder": engine.embedder.model_id,

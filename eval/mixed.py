@@ -22,7 +22,8 @@ QUESTIONS_PER_SET = 60
 
 def mixed_corpus(corpus: dict[str, str]) -> dict[str, str]:
     articles = {f"seed-{p.stem}": p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.md"))}
-    chosen = [k for k in corpus if k.startswith("squad")] + sorted(k for k in corpus if k.startswith("cmrc"))[:CMRC_ARTICLES]
+    cmrc = sorted(k for k in corpus if k.startswith("cmrc"))[:CMRC_ARTICLES]
+    chosen = [k for k in corpus if k.startswith("squad")] + cmrc
     return articles | {k: corpus[k] for k in chosen}
 
 

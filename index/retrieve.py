@@ -126,7 +126,8 @@ class HybridRetriever:
                 or self.dense_trust(text) < 1.0):
             return {}
         baseline = {language: float(centroid @ vector) for language, centroid in self.centroids.items()}
-        return {language: LANGUAGE_SHIFT * (baseline[asked] - b) for language, b in baseline.items() if language != asked}
+        return {language: LANGUAGE_SHIFT * (baseline[asked] - other)
+                for language, other in baseline.items() if language != asked}
 
     def _fuse(self, query: Query, dense_scores: dict[int, float], keyword_scores: dict[int, float]) -> list[Hit]:
         w_dense = self.dense_trust(query.text) if dense_scores else 0.0
@@ -184,8 +185,8 @@ class HybridRetriever:
         best = {}
         for hit in hits:
             rows = sentences.rows_of(hit.row)
-            best[hit.row] = (float((sentences.vectors[rows.start:rows.stop] @ query.vector).max()) if len(rows) else 0.0
-                             ) + query.language_shift.get(hit.chunk.language, 0.0)
+            cosine = float((sentences.vectors[rows.start:rows.stop] @ query.vector).max()) if len(rows) else 0.0
+            best[hit.row] = cosine + query.language_shift.get(hit.chunk.language, 0.0)
         low, high = min(best.values()), max(best.values())
         return {hit.row: (best[hit.row] - low) / (high - low) if high > low else 1.0
                 for hit in hits if hit.chunk.language != asked}
