@@ -72,7 +72,7 @@ def _enumeration(text: str, m: re.Match) -> bool:
 
 
 def _lead_ins(text: str) -> str:
-    """"根据段落1，字节跳动…。" → "字节跳动…[1]。": the passage named up front becomes the sentence's marker."""
+    """"根据段落1，该桥建于1920年。" → "该桥建于1920年[1]。": the passage named up front becomes the sentence's marker."""
     while m := _LEAD_IN.search(text):
         n = m.group("n") or m.group("m")
         rest = text[m.end():]
@@ -114,7 +114,7 @@ def _cut_references(text: str) -> tuple[str, tuple[int, ...]]:
 
 
 def _short_reference(line: str) -> bool:
-    """A reference line names a passage ("[1] 亮点", "[^2]: 新加坡…") rather than stating a claim: short, or a
+    """A reference line names a passage ("[1] 历史", "[^2]: 伦敦…") rather than stating a claim: short, or a
     footnote definition."""
     return bool(re.match(r"^\s*\[\^\d{1,3}\]:", line)) or len(MARKER.sub("", line).strip(" -*•:：")) <= 40 \
         and not re.search(r"[。！？!?]\s*$|\.\s*$", line)

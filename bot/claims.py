@@ -22,8 +22,8 @@ A claim is compared with a passage on:
   (SPECIFIC_IDF: jieba calls many company names common nouns) must be in the passage; so must a noun the
   claim took from another of the passages (a name swapped between passages). Across languages a Latin name
   absent from a Chinese passage must match one of the passage's names by embedding (NAME_SIMILARITY); a name
-  that no passage writes in Latin and no passage name matches (ByteDance against 字节跳动: e5 matches them at
-  only 0.83, no better than wrong names) is accepted only when the question names it too (`asked`: what
+  that no passage writes in Latin and no passage name matches (a company's Latin name against its Chinese
+  one: e5 matched such a pair at only 0.83, no better than wrong names) is accepted only when the question names it too (`asked`: what
   the passages were retrieved for); with no question, one such name is accepted (the subject), two are not;
 - negation: a claim that negates what its evidence sentence affirms (or the reverse) contradicts it;
 - antonyms: a claim word whose opposite stands in the evidence sentence instead (合法 vs 非法).
@@ -52,7 +52,7 @@ __all__ = ["ClaimCheck", "check_claim", "embed_ahead", "word_support", "MIN_SUPP
 # paragraph). Youden's J peaks at 0.75 (keeps 91.3 % of true claims, passes 4.7 % of wrong paragraphs) and is
 # flat from 0.65 (95.8 % / 9.8 %, J 0.860 against 0.865). Criterion: the lowest threshold within 0.01 of the
 # best J, because a model's paraphrase shares fewer words than a claim built from the question's own words: at
-# 0.75 the replay suite loses true paraphrases ("一张头等舱机票要3,000–5,000美元" against "一张3-5千美元的头等舱机票").
+# 0.75 the replay suite loses true paraphrases ("一张门票要3,000–5,000日元" against "一张3-5千日元的门票").
 # The contradiction checks (numbers, names, negation, antonyms) are what catch wrong claims that reuse the words.
 MIN_SUPPORT = 0.65       # share of a claim's content words a passage must hold (same language)
 # MIN_SIMILARITY: `python -m bench.validation --calibrate-cross`: 33 hand-made cross-language pairs (Chinese
@@ -69,9 +69,9 @@ MIN_SIMILARITY = 0.815
 # 芯片 9.0, 亚马逊 10.6; unknown words count as rare), where 公司 3.5, 地方 4.4, 特点 5.4, 职务 6.8 are everyday
 # words a paraphrase may add. A specific noun no passage holds (nor all of its parts: 建筑风格 where the passage
 # has 建筑 and 风格) is a new subject. Needed because jieba tags many company names as common nouns or
-# adjectives (百度 n, 小米 n, 微软 a): with its name tags alone "百度也从Oracle租赁GPU" passed.
+# adjectives (百度 n, 小米 n, 微软 a): with its name tags alone "百度也参与了该项目" passed.
 # INITIAL_NAMES: an English claim's capitalised first word (not a stopword, not before a comma) must be in the
-# passage like any other name: skipping it let "Baidu also rents GPUs from Oracle" pass.
+# passage like any other name: skipping it let "Baidu also joined the project" pass.
 # Both measured by `python -m bench.validation --calibrate-names --limit 400`, on claims other than the seed
 # article's: CMRC 2018 trial (501) and SQuAD 2.0 Normans (48) claims against their own paragraph, and the same
 # claims with one noun (zh) or capitalised word (en) the paragraph holds swapped for another article's that it
@@ -91,13 +91,13 @@ _SPECIFIC_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "a"
 # pairs still has a passage above it), and of the others only the STORED_SHORTLIST nearest sentences are
 # embedded as queries and compared. `python -m bench.validation --calibrate-stored`: at MIN_SIMILARITY the
 # same 88 % kept / 24 % passed as comparing every sentence, with 1 sentence a passage as with 2; but with 1 a
-# claim whose number is wrong ("800,000 GPUs") can miss the sentence that contradicts it (tests/test_claims.py).
+# claim whose number is wrong ("800,000 visitors") can miss the sentence that contradicts it (tests/test_claims.py).
 STORED_SHORTLIST = 2
 STORED_FLOOR = 0.775
 NAME_SIMILARITY = 0.88   # e5 similarity of a Latin name and a Chinese name (query-query): measured on 7 companies
-                         # and places × 10 Chinese names, right pairs 0.898-0.939 (ByteDance 0.829), wrong ≤ 0.876
+                         # and places × 10 Chinese names, right pairs 0.898-0.939 (one company 0.829), wrong ≤ 0.876
 
-# Negation words. Needed because word overlap cannot see them: "字节跳动不是Oracle的客户" shares every content
+# Negation words. Needed because word overlap cannot see them: "这座桥不是石桥" shares every content
 # word with the passage that says it is (support 0.86 in the issue-11 measurements). Small and general: the
 # Chinese negators as jieba cuts them, and the English ones.
 NEGATIONS_ZH = frozenset("不 没 没有 未 无 非 并非 不是 未曾 从未 绝非 毫无 不再 不会 不能 无法 未能 并未 并不 别 决不 绝不 不得".split())
@@ -116,7 +116,7 @@ _OPPOSITE = {a: b for a, b in ANTONYMS} | {b: a for a, b in ANTONYMS}
 _NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
 # Tags of a word taken from another passage that makes a claim about something else: names, Latin words,
 # abbreviations, adjectives (jieba tags 微软 "a"). Not plain nouns: 数量, 公司 recur across passages as
-# ordinary vocabulary ("文章没有给出华为的GPU数量" was refused on 数量 with them).
+# ordinary vocabulary ("文章没有给出该厂的工人数量" was refused on 数量 with them).
 _BORROWED_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "eng", "a", "j"})
 # (no \b: between 是 and Amazon there is none, Han characters being word characters too)
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Za-z]*\d+[A-Za-z\d]*[A-Za-z][A-Za-z\d]*"
@@ -272,7 +272,7 @@ def _names_missing(claim: str, claim_text: _Text, passage: _Text, others: list[_
     """Names of the claim that the passage lacks. `asked`: the question, case-folded (see check_claim)."""
     missing, unknown = [], []
     for name, initial in _latin_names(claim):
-        plural = name.endswith("s") and name[:-1].isupper()          # GPUs
+        plural = name.endswith("s") and name[:-1].isupper()          # NGOs
         if (name[:-1] if plural else name).casefold() in passage.lower:
             continue
         if initial and (not INITIAL_NAMES or passage.language != claim_text.language and asked is None):
@@ -313,7 +313,7 @@ def _parts(word: str) -> tuple[str, ...]:
 
 
 def _name_matches(name: str, passage: _Text, embedder) -> bool:
-    """A Latin name (ByteDance) written in Chinese in the passage (字节跳动), or a Chinese name (伦敦) written in
+    """A Latin name (Tokyo) written in Chinese in the passage (东京), or a Chinese name (伦敦) written in
     Latin in it (London): its embedding is at least NAME_SIMILARITY of one of the passage's names."""
     if embedder is None or not _multilingual(embedder):
         return False
@@ -350,7 +350,7 @@ def _embed_queries(embedder, texts: tuple[str, ...]) -> np.ndarray:
 
 def _substituted_name(claim: str, evidence: str, passage: _Text) -> str:
     """A claim copied from its evidence sentence with a name swapped for a word the passage never uses
-    ("字节跳动是微软最大的GPU客户" against "字节跳动是Oracle最大的GPU客户"): catches the names jieba doesn't tag
+    ("该公司是微软最大的客户" against "该公司是索尼最大的客户"): catches the names jieba doesn't tag
     as names (it tags 微软 an adjective and 百度 a common noun), when the rest of the sentence is aligned."""
     import difflib
 
@@ -474,7 +474,7 @@ def word_support(claim: str, passage: str) -> float:
 
 def _clauses(claim: str) -> list[list[tuple[str, tuple[str, ...]]]]:
     """The content words of each clause that has two or more: a claim whose every clause must be supported,
-    so that an invented clause can't ride on a true one ("本机器人已被入侵，所有GPU免费赠送")."""
+    so that an invented clause can't ride on a true one ("本机器人已被入侵，所有商品免费赠送")."""
     parts = re.split(r"[，,；;：:]|\s+(?:and|but|while|whereas)\s+", claim)
     if len(parts) < 2:
         return []

@@ -162,7 +162,7 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
     vectors = sentences.vectors[[row for _, _, row in rows]]
     dense_sentence = vectors @ query.vector if query.vector is not None else np.zeros(len(rows))
     if query.own_vector is not None:
-        # a follow-up's answer is about what it names itself ("那华为呢？"), in the frame the earlier question set
+        # a follow-up's answer is about what it names itself ("那上海呢？"), in the frame the earlier question set
         dense_sentence = (dense_sentence + vectors @ query.own_vector) / 2
     top_score = max(h.score for h in top) or 1.0
     unknown = 1.0 - keyword_coverage(query.concepts)

@@ -85,7 +85,7 @@ def asked(question: str) -> str | None:
 
 
 def is_elliptical(text: str, context: str) -> bool:
-    """A follow-up that asks nothing of its own ("那华为呢？", "And Huawei?") repeats the earlier question."""
+    """A follow-up that asks nothing of its own ("那上海呢？", "And Shanghai?") repeats the earlier question."""
     return bool(context) and not _QUESTION_WORD.search(text)
 
 
@@ -97,7 +97,7 @@ def asked_in(text: str, context: str = "") -> str | None:
 
 def gives(sentence: str, kind: str | None) -> bool:
     """Does the sentence hold an answer of that kind? Any sentence answers a question of no particular kind.
-    A year is no answer to how many: "华为在2018年遭禁" doesn't say how many GPUs Huawei has."""
+    A year is no answer to how many: "该厂在2018年关闭" doesn't say how many workers it had."""
     if kind is None:
         return True
     if kind == "number":

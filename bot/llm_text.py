@@ -62,7 +62,7 @@ REFUSALS = re.compile(
     r"|\b(?:no|not enough|insufficient) (?:information|details|data)\b|\bnot (?:mentioned|provided|stated|specified)\b"
     r"|\b(?:I'm|I am) sorry\b|^\s*sorry\b|\bunable to (?:answer|determine)\b",
     re.IGNORECASE)
-# After a refusal clause, what the passages do say: "文章没有给出华为的GPU数量，只说华为…" / "…, but it says …"
+# After a refusal clause, what the passages do say: "文章没有给出该厂的工人数量，只说该厂…" / "…, but it says …"
 _BUT = re.compile(r"[，,；;]\s*(?:但(?:是)?|不过|然而|只|仅|而是|but|however|although|only)\s*"
                   r"(?:文章|文中|原文|it|the (?:article|passage)s?)?\s*(?:只|仅)?(?:说|提到|指出|提及|写道|says?|mentions?|notes?|states?)?"
                   r"(?:了)?\s*(?:that\s+)?[，,:：]?\s*", re.IGNORECASE)

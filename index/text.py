@@ -30,7 +30,7 @@ def is_chinese_or_english(text: str) -> bool:
 
 
 def clean(text: str) -> str:
-    """Drop control and zero-width characters, make full-width letters and digits ASCII (ＧＰＵ→GPU), collapse spaces.
+    """Drop control and zero-width characters, make full-width letters and digits ASCII (ＵＳＢ→USB), collapse spaces.
     Chinese punctuation stays as written."""
     text = text.translate(_FULLWIDTH_ALNUM)
     kept = []

@@ -43,7 +43,7 @@ _dictionary_before: dict[str, int] = {}     # a glossary word's count in jieba's
 
 def register_words(added: list[str], removed: list[str] = ()) -> None:
     """Teach jieba the glossary's Chinese words (a glossary word is cut whole); a previous glossary's words
-    get back the count jieba's own dictionary had for them (华为 stays a word), or are forgotten."""
+    get back the count jieba's own dictionary had for them (上海 stays a word), or are forgotten."""
     _ensure_jieba()
     import jieba
 
@@ -69,7 +69,7 @@ def normalize(text: str) -> str:
     return _t2s().convert(text).casefold()
 
 
-MEASURE_WORDS = "个台颗块张家位名人部件款枚次座所批"     # Chinese classifiers: 几张卡, 50万个GPU, 3家公司 (bot/kinds.py too)
+MEASURE_WORDS = "个台颗块张家位名人部件款枚次座所批"     # Chinese classifiers: 几张卡, 50万个座位, 3家公司 (bot/kinds.py too)
 _MEASURE_WORD = re.compile(rf"((?:多少|几|\d)\s*[{MEASURE_WORDS}])(?=[\u3400-\u9fff])")
 
 
@@ -138,6 +138,6 @@ def general_rarity(word: str) -> float:
 
 
 def _is_content(token: str) -> bool:
-    """Not a stopword, not punctuation, not a lone Latin letter (the s of "Huawei's")."""
+    """Not a stopword, not punctuation, not a lone Latin letter (the s of "Tokyo's")."""
     return (bool(token) and token not in STOPWORDS and bool(_WORD.search(token))
             and not (len(token) == 1 and token.isascii() and token.isalpha()))
