@@ -88,8 +88,8 @@ class Engine:
         retriever = self.retriever
         query = retriever.prepare(text, context=previous.question if previous else "")
         hits = self._search(retriever, query)
-        offline, evidence = self._compose(question, query, hits, language, note, retriever, started)
-        if self.llm is None or (offline.refused and certain(evidence, language, self.evidence_model)):
+        offline = self._compose(question, query, hits, language, note, retriever, started)
+        if self.llm is None or (offline.refused and certain(offline.confidence, language, self.evidence_model)):
             yield offline
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started, retriever.index.sentences)
@@ -125,34 +125,32 @@ class Engine:
         query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
         query.timings["embed"] = embed_ms
         hits = self._search(retriever, query)
-        return self._compose(question, query, hits, language, note, retriever, started)[0]
+        return self._compose(question, query, hits, language, note, retriever, started)
 
     def _search(self, retriever: HybridRetriever, query: Query) -> list[Hit]:
         if overview.asked(query.text, query.concepts):
             return overview.openings(retriever.index)
         return retriever.search(query, self.settings.passages)
 
-    def _compose(self, question, query, hits, language, note, retriever, started) -> tuple[Answer, list]:
-        """The offline answer, and the scored evidence it was chosen from."""
+    def _compose(self, question, query, hits, language, note, retriever, started) -> Answer:
+        """The offline answer: quoted sentences, an outline, or a refusal, with its confidence."""
         t = time.perf_counter()
-        evidence = []
         if hits and hits[0].found_by == overview.FOUND_BY:
             (body, citations), reason, sureness = overview.compose(hits, language), RefusalReason.NONE, 1.0
         else:
             evidence = candidates(retriever.index, query, hits, kinds.asked_in(query.text, query.context),
                                   self.evidence_model)
-            reason = decide(evidence, language, self.evidence_model)
             sureness = confidence(evidence, self.evidence_model)
+            reason = decide(evidence, sureness, language, self.evidence_model)
             if reason:
                 body, citations = nearest_passages(hits, language)
             else:
                 body, citations = quote(choose(evidence), hits)
         timings = dict(query.timings, compose=(time.perf_counter() - t) * 1000,
                        total=(time.perf_counter() - started) * 1000)
-        answer = Answer(question=question, text=body, citations=citations, refused=bool(reason), mode="extractive",
-                        language=language, retrieved=_retrieved(hits), timings=timings, note=note,
-                        confidence=sureness, refusal_reason=reason)
-        return answer, evidence
+        return Answer(question=question, text=body, citations=citations, refused=bool(reason), mode="extractive",
+                      language=language, retrieved=_retrieved(hits), timings=timings, note=note,
+                      confidence=sureness, refusal_reason=reason)
 
 
 def _dense_text(text: str, previous: Turn | None) -> str:

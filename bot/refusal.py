@@ -9,23 +9,23 @@ from __future__ import annotations
 
 from . import messages
 from .answer import Citation, RefusalReason, cite
-from .evidence import Candidate, Model, confidence
+from .evidence import Candidate, Model
 
 
-def decide(candidates: list[Candidate], language: str, model: Model) -> RefusalReason:
-    """Answer, or refuse with the reason."""
+def decide(candidates: list[Candidate], sureness: float, language: str, model: Model) -> RefusalReason:
+    """Answer, or refuse with the reason; `sureness`: the candidates' confidence (bot.evidence.confidence)."""
     if not candidates:
         return RefusalReason.NO_PASSAGES
-    if confidence(candidates, model) < model.thresholds.get(language, model.thresholds["all"]):
+    if sureness < model.thresholds.get(language, model.thresholds["all"]):
         return RefusalReason.LOW_CONFIDENCE
     return RefusalReason.NONE
 
 
-def certain(candidates: list[Candidate], language: str, model: Model) -> bool:
+def certain(sureness: float, language: str, model: Model) -> bool:
     """So little evidence that no passage can answer: the LLM is not asked. Its threshold keeps false
     refusals at or under 1 % on the development data; between it and the refusal threshold the model reads
     the passages and decides."""
-    return confidence(candidates, model) < model.certain.get(language, model.certain["all"])
+    return sureness < model.certain.get(language, model.certain["all"])
 
 
 def nearest_passages(hits, language: str, count: int = 3) -> tuple[str, tuple[Citation, ...]]:
