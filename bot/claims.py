@@ -24,7 +24,8 @@ A claim is compared with a passage on:
   absent from a Chinese passage must match one of the passage's names by embedding (NAME_SIMILARITY); a name
   that no passage writes in Latin and no passage name matches (a company's Latin name against its Chinese
   one: e5 matched such a pair at only 0.83, no better than wrong names) is accepted only when the question
-  names it too (`asked`: what the passages were retrieved for); with no question, one such name is accepted (the subject), two are not;
+  names it too (`asked`: what the passages were retrieved for); with no question, one such name is accepted
+  (the subject), two are not;
 - negation: a claim that negates what its evidence sentence affirms (or the reverse) contradicts it;
 - antonyms: a claim word whose opposite stands in the evidence sentence instead (合法 vs 非法).
 A supported claim passes all of them in some passage; a contradicted one has enough support somewhere but
@@ -69,7 +70,8 @@ MIN_SIMILARITY = 0.815
 # 芯片 9.0, 亚马逊 10.6; unknown words count as rare), where 公司 3.5, 地方 4.4, 特点 5.4, 职务 6.8 are everyday
 # words a paraphrase may add. A specific noun no passage holds (nor all of its parts: 建筑风格 where the passage
 # has 建筑 and 风格) is a new subject. Needed because jieba tags many company names as common nouns or
-# adjectives (百度 n, 小米 n, 微软 a): with its name tags alone, a claim naming 百度 passed against a passage that never does.
+# adjectives (百度 n, 小米 n, 微软 a): with its name tags alone, a claim naming 百度 passed against a passage
+# that never does.
 # INITIAL_NAMES: an English claim's capitalised first word (not a stopword, not before a comma) must be in the
 # passage like any other name: skipping it let such a claim in English ("Baidu also …") pass.
 # Both measured by `python -m bench.validation --calibrate-names --limit 400`, on claims other than the seed
