@@ -10,12 +10,12 @@ import numpy as np
 from . import glossary
 from .chunking import Chunk, chunk_document
 from .dense import build_faiss
-from .errors import IndexMismatchError, UserFacingError
+from .errors import IndexFormatError, IndexMismatchError, UserFacingError
 from .keyword import KeywordIndex
 from .readers import read_corpus
 from .settings import IndexSettings
-from .store import (EMBEDDING_KEYS, EMBEDDINGS, IndexDamagedError, check_compatible, read_manifest, save_index,
-                    text_key, verify_files)
+from .store import (EMBEDDING_KEYS, EMBEDDINGS, IndexDamagedError, check_compatible, check_model, read_manifest,
+                    save_index, text_key, verify_files)
 from .tokenize import tokenize
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,10 @@ def is_current(settings: IndexSettings, model_id: str) -> bool:
 
 
 def _describes_corpus(manifest: dict, settings: IndexSettings, model_id: str) -> bool:
-    check_compatible(manifest, model_id, settings.index_dir)
+    try:
+        check_compatible(manifest, model_id, settings.index_dir)
+    except IndexFormatError:
+        return False
     documents, _ = read_corpus(settings.corpus_dir)
     known = {slug: {k: v for k, v in meta.items() if k != "chunks"} for slug, meta in manifest["documents"].items()}
     return (known == corpus_fingerprint(documents) and manifest.get("faiss_index") == settings.faiss_index
@@ -68,13 +71,13 @@ def up_to_date(settings: IndexSettings, model_id: str) -> BuildReport | None:
 
 
 def _previous_vectors(settings: IndexSettings, model_id: str, rebuild: bool) -> dict[str, np.ndarray]:
-    """Vectors of the last build, by text hash, when they were made by the same model."""
+    """Vectors of the last build, by text hash, when they were made by the same model (in any index format)."""
     directory = settings.index_dir
     try:
         manifest = read_manifest(directory)
         if manifest is None:
             return {}
-        check_compatible(manifest, model_id, directory)
+        check_model(manifest, model_id, directory)
         verify_files(directory, {"files": {k: v for k, v in manifest["files"].items() if k in (EMBEDDINGS, EMBEDDING_KEYS)}})
         import json
 

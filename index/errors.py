@@ -13,5 +13,9 @@ class IndexMismatchError(UserFacingError):
     pass
 
 
+class IndexFormatError(IndexMismatchError):
+    """Written by another version of this code: rebuilt from corpus/ by itself, its vectors reused."""
+
+
 class CorpusError(UserFacingError):
     pass

@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 def open_index(settings: IndexSettings, embedder, *, progress: bool = True) -> ArticleIndex:
     """The current index. Missing or stale → (re)built incrementally; damaged files → rebuilt from corpus/.
-    An index made with another embedding model or format is refused (IndexMismatchError), never overwritten."""
+    One written by an older version of this code is rebuilt, its vectors reused. One made with another embedding
+    model is refused (IndexMismatchError), never overwritten."""
     glossary.use(glossary.read(settings.corpus_dir))
     damaged = False
     try:

@@ -16,11 +16,11 @@ import numpy as np
 
 from .chunking import Chunk
 from .dense import load_faiss
-from .errors import IndexMismatchError, UserFacingError
+from .errors import IndexFormatError, IndexMismatchError, UserFacingError
 from .keyword import KeywordIndex
 from .tokenize import normalize, tokenize
 
-FORMAT_VERSION = 3   # 3: sentences embedded under their heading path; 2: other keyword tokens
+FORMAT_VERSION = 4   # 4: an initial's period (H. McArthur) ends no sentence; 3: sentences embedded under their heading path; 2: other keyword tokens
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest_sha256"
 CHUNKS = "chunks.jsonl"
@@ -73,11 +73,17 @@ def manifest_checksum(manifest: dict) -> str:
 
 
 def check_compatible(manifest: dict, model_id: str, directory: Path) -> None:
-    """Refuse an index built for another format or embedding model: its vectors mean something else."""
+    """Refuse an index built with another embedding model, or written in another format (IndexFormatError:
+    building replaces it by itself and keeps its vectors)."""
+    check_model(manifest, model_id, directory)
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatchError(
+        raise IndexFormatError(
             f"the index in {directory} has format {manifest.get('format_version')}, this version reads "
             f"{FORMAT_VERSION}. Rebuild it: python -m index build --rebuild")
+
+
+def check_model(manifest: dict, model_id: str, directory: Path) -> None:
+    """Refuse vectors made by another embedding model: they mean something else."""
     built_with = manifest.get("embedding", {}).get("model")
     if built_with != model_id:
         raise IndexMismatchError(

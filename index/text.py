@@ -7,10 +7,13 @@ import unicodedata
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
-# A sentence ends at a CJK terminator, or at . ! ? followed by a space or the end (so 3.5 and H100.x stay whole);
-# closing quotes and brackets stay with the sentence they close.
-_SENTENCE_END = re.compile(r"([。！？；!?;]+[”」』）)\"']*|\.(?=\s|$)[”」』）)\"']*)")
+# A sentence ends at 。！？, or at . ! ? followed by a space or the end (so 3.5 and H100.x stay whole), but not at
+# an initial's period (John H. McArthur, S.G. Tallentyre); closing quotes and brackets stay with the sentence they
+# close. Semicolons join the clauses of one sentence. On the fit half of CMRC, whose gold answers ran across these
+# cuts, gold span in answer went 0.855 → 0.866 (initials), → 0.871 (brackets, split_sentences), → 0.887 (；).
+_SENTENCE_END = re.compile(r"([。！？!?]+[”」』）)\"']*|(?<!(?<![A-Za-z])[A-Z])\.(?=\s|$)[”」』）)\"']*)")
 
+_ENCLOSED = re.compile(r"《[^《》\n]*》|（[^（）\n]*）|\([^()\n]*\)")
 
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)}
 
@@ -63,14 +66,18 @@ def join_sentences(sentences: list[str]) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph, each kept verbatim; list items (one per line) are sentences too."""
+    """Sentences of a paragraph, each kept verbatim; list items (one per line) are sentences too. A terminator
+    inside a closed title or bracket (《CDTV×Sacas！》, （详见下文。）) ends no sentence."""
     sentences: list[str] = []
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
+        enclosed = [m.span() for m in _ENCLOSED.finditer(line)]
         start = 0
         for m in _SENTENCE_END.finditer(line):
+            if any(a < m.start() < b - 1 for a, b in enclosed):
+                continue
             piece = line[start:m.end()].strip()
             if piece:
                 sentences.append(piece)

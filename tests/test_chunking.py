@@ -27,6 +27,14 @@ def test_sentence_split_keeps_decimals_and_codes():
     assert split_sentences("价格是3.5万美元。H100.x 很贵！Really? Yes.") == ["价格是3.5万美元。", "H100.x 很贵！", "Really?", "Yes."]
 
 
+def test_initials_titles_brackets_and_semicolons_end_no_sentence():
+    assert split_sentences("主席是约翰·麦克阿瑟（John H. McArthur）教授。S.G. Tallentyre wrote it. Then") == [
+        "主席是约翰·麦克阿瑟（John H. McArthur）教授。", "S.G. Tallentyre wrote it.", "Then"]
+    assert split_sentences("在《CDTV×Sacas！》中演唱（详见下文。）后走红。主治感冒；近用于乳糜尿。") == [
+        "在《CDTV×Sacas！》中演唱（详见下文。）后走红。", "主治感冒；近用于乳糜尿。"]
+    assert split_sentences("An open (bracket. Never closed. Fine.") == ["An open (bracket.", "Never closed.", "Fine."]
+
+
 def test_seed_article_metadata_and_text_kept_exactly(tmp_path):
     from pathlib import Path
 

@@ -16,8 +16,8 @@ from index.build import build
 from index.errors import IndexMismatchError
 from index.loader import open_index
 from index.settings import IndexSettings
-from index.store import (CHUNKS, DATA_FILES, EMBEDDING_KEYS, EMBEDDINGS, FAISS_FILE, MANIFEST, ArticleIndex,
-                         IndexDamagedError, text_key)
+from index.store import (CHUNKS, DATA_FILES, EMBEDDING_KEYS, EMBEDDINGS, FAISS_FILE, FORMAT_VERSION, MANIFEST,
+                         MANIFEST_CHECKSUM, ArticleIndex, IndexDamagedError, manifest_checksum, text_key)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +91,17 @@ def test_index_from_another_model_is_refused_then_rebuilt_on_request(settings, e
     report = build(settings, other, rebuild=True)
     assert report.chunks == 12 and other.embedded == report.embedded > report.chunks    # every chunk and sentence
     assert ArticleIndex.load(settings.index_dir, "some/other-model").manifest["embedding"]["model"] == "some/other-model"
+
+
+def test_index_written_by_an_older_version_is_rebuilt_by_itself_keeping_its_vectors(settings, embedder):
+    manifest = json.loads((settings.index_dir / MANIFEST).read_text(encoding="utf-8"))
+    manifest["format_version"] = FORMAT_VERSION - 1
+    manifest[MANIFEST_CHECKSUM] = manifest_checksum(manifest)
+    (settings.index_dir / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    counting = Counting(embedder)
+    index = open_index(settings, counting, progress=False)
+    assert index.manifest["format_version"] == FORMAT_VERSION and index.chunks
+    assert counting.embedded == 0
 
 
 DAMAGES = {
