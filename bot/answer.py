@@ -12,6 +12,7 @@ class RefusalReason(str, Enum):
     NONE = ""
     EMPTY_QUESTION = "empty_question"     # nothing to ask: empty, punctuation only
     NO_PASSAGES = "no_passages"           # retrieval found nothing at all
+    NO_EVIDENCE = "no_evidence"           # no passage comes close: below the lower threshold, no LLM is asked
     LOW_CONFIDENCE = "low_confidence"     # the best evidence is below the calibrated threshold (bot/refusal.py)
     MODEL_DECLINED = "model_declined"     # the LLM read the passages and said they don't answer
 

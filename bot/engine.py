@@ -20,7 +20,7 @@ from . import kinds, messages, overview
 from .answer import Answer, RefusalReason, Retrieved, Turn
 from .evidence import candidates, confidence, model_for
 from .extractive import choose, quote
-from .refusal import certain, decide, nearest_passages
+from .refusal import decide, nearest_passages
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class Engine:
         query = retriever.prepare(text, context=previous.question if previous else "")
         hits = self._search(retriever, query)
         offline = self._compose(question, query, hits, language, note, retriever, started)
-        if self.llm is None or (offline.refused and certain(offline.confidence, language, self.evidence_model)):
+        if self.llm is None or offline.refusal_reason in (RefusalReason.NO_PASSAGES, RefusalReason.NO_EVIDENCE):
             yield offline
             return
         yield from self.llm.stream(text, language, previous, hits, offline, started, retriever.index.sentences)

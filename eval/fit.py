@@ -12,12 +12,15 @@ The answerable questions of a language are pooled from every development set: th
 Normans, eval/natural.jsonl (everyday questions about fit-half articles) and the seed article's
 eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's questions, which copy the
 article's words. The natural questions also train the ranker; they and the seed's weigh NATURAL_WEIGHT each
-in the answerability fit. Both are checked on the `report` half and written, with the figures, to
-bot/evidence_model.json.
+in the answerability fit, as do half of eval/offtopic.jsonl's questions on other subjects, asked across
+languages (offtopic_questions). An answer from a passage in another language than the question's has its own
+thresholds (bot/refusal.py), by the same criterion over such answers, eval/crosslang.jsonl's fit half
+included. Both are checked on the `report` half and written, with the figures, to bot/evidence_model.json.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -25,11 +28,12 @@ import numpy as np
 
 from pathlib import Path
 
+from bot.refusal import threshold_key
 from bot.trees import TreeEnsemble
 
 from .datasets import Question, development_sets
 from .seed import load_questions
-from .squad import contains_gold, engine_for
+from .squad import contains_gold, crosslang_questions, engine_for
 
 SEED_DEV = Path(__file__).resolve().parent / "dev.jsonl"
 
@@ -39,22 +43,35 @@ TREE_PARAMETERS = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 7, 
 # monotone trees refuse as many left-out questions as 15-leaf unconstrained ones (0.93 vs 0.91 on the report
 # half at 3 % false refusals) and keep English unanswerable refusals (0.09 vs 0.15), with fewer ways to
 # overfit the development sets' style
-MONOTONE = {"lex": 1, "lex_global": 1, "dense_sentence": 1, "dense_passage": 1, "kind_match": 1, "kind_miss": -1,
+MONOTONE = {"lex": 1, "lex_global": 1, "passage": 1, "missing": -1, "dense_sentence": 1, "dense_passage": 1, "dense_relative": 1, "kind_match": 1, "kind_miss": -1,
             "rank": -1, "retrieval": 1, "unknown": -1, "share": 1}
 FOLDS = 5
 ONE_FOLD_MAX = 20
 FALSE_REFUSALS = 0.03
 FALSE_REFUSALS_CERTAIN = 0.01
+ACROSS_MIN = 10          # answerable questions answered across languages, at least, for their own threshold
 NATURAL_WEIGHT = 1.5
 NATURAL = Path(__file__).resolve().parent / "natural.jsonl"
+OFFTOPIC = Path(__file__).resolve().parent / "offtopic.jsonl"
 
 
-def samples(engine, questions):
-    """Per question: (question, feature matrix of its candidates, labels)."""
+def background_of(engine) -> dict[str, list[float]]:
+    """Per language, the mean passage embedding of the development corpus (Wikipedia on many subjects)."""
+    languages = np.array([chunk.language for chunk in engine.index.chunks])
+    return {language: [round(float(v), 5) for v in engine.index.chunk_vectors[languages == language].mean(axis=0)]
+            for language in sorted(set(languages))}
+
+
+def samples(engine, questions, background: dict[str, list[float]]):
+    """Per question: (question, feature matrix of its candidates, labels). A sentence in another language than
+    the question's keeps its words' evidence: the imputation fitted in this run is applied later (impute), not
+    the stored model's, whose imputation may lack features added since."""
     from bot import kinds
     from bot.evidence import candidates
 
     retriever, model = engine.retriever, engine.evidence_model
+    model = dataclasses.replace(model, imputation=np.full_like(model.imputation, np.nan),
+                                background={k: np.array(v, dtype=np.float32) for k, v in background.items()})
     found = []
     for q in questions:
         query = retriever.prepare(q.text)
@@ -79,6 +96,16 @@ def natural_questions() -> list[Question]:
     rows = load_questions(NATURAL)
     return [Question(r["id"], r["question"], r["lang"], r["article"], tuple(r["answers"]) if r["answerable"] else (),
                      True, "natural") for r in rows]
+
+
+def offtopic_questions() -> list[Question]:
+    """eval/offtopic.jsonl: everyday questions on other subjects than any article, which a helper wrote without
+    seeing the code or the dev sets; every other one is fitted on, the rest reported. English ones are asked of
+    the seed's Chinese article, Chinese ones of the English Normans article: the questions across languages
+    that no article answers, which the other sets hardly have."""
+    rows = load_questions(OFFTOPIC)
+    return [Question(r["id"], r["question"], r["lang"], "", (), False, "fit" if number % 2 == 0 else "report")
+            for number, r in enumerate(rows)]
 
 
 def threshold_at(confidences: np.ndarray, share: float) -> float:
@@ -113,12 +140,26 @@ def fit_ranker(data, keep: np.ndarray, l2: float = 0.01) -> np.ndarray:
     return weights
 
 
+def impute(data, imputation: dict) -> None:
+    """Impute the lexical features of sentences in another language than the question's."""
+    from bot.evidence import DENSE, FEATURES, LEXICAL, impute_lexical, vector
+
+    matrix = np.array([vector(imputation[name], (*DENSE, "bias")) for name in LEXICAL])
+    for _, features, _ in data:
+        other_language = features[:, FEATURES.index("other_language")] == 1
+        if other_language.any():
+            filled = features[other_language]
+            impute_lexical(filled, matrix)
+            features[other_language] = filled
+
+
 def fit_imputation(data) -> dict:
     """Least squares, per lexical feature, from the dense features (same-language questions): what the words
     would have shown, for questions whose words can't match the article's (another language)."""
     from bot.evidence import DENSE, FEATURES, LEXICAL
 
     X = np.vstack([f for _, f, _ in data if len(f)])
+    X = X[X[:, FEATURES.index("other_language")] == 0]          # same-language sentences only
     design = np.hstack([X[:, [FEATURES.index(n) for n in DENSE]], np.ones((len(X), 1))])
     found = {}
     for name in LEXICAL:
@@ -178,30 +219,36 @@ def export(classifier) -> dict:
     return {"baseline": round(float(np.ravel(classifier._baseline_prediction)[0]), 6), "trees": trees}
 
 def confidences(ranker, ensemble: TreeEnsemble, data):
+    """Per question: (question, its top sentence holds the gold span, confidence, threshold key)."""
+    from bot.evidence import FEATURES
+
     rows = []
     for q, features, labels in data:
         if not len(features):
-            rows.append((q, False, 0.0))
+            rows.append((q, False, 0.0, q.language))
             continue
         best, x = best_of(ranker, features)
-        rows.append((q, bool(labels[best]), ensemble.probability(x)))
+        key = threshold_key(q.language, bool(x[FEATURES.index("other_language")]))
+        rows.append((q, bool(labels[best]), ensemble.probability(x), key))
     return rows
 
 
 def evaluate(rows, thresholds):
     """Per language: the top sentence holds the gold span, false refusals, refusals of what should be refused."""
     figures = {}
-    for language in sorted({q.language for q, _, _ in rows}):
+    def refused(row):
+        return row[2] < thresholds.get(row[3], thresholds.get(row[0].language, thresholds["all"]))
+
+    for language in sorted({r[0].language for r in rows}):
         mine = [r for r in rows if r[0].language == language]
         answerable = [r for r in mine if r[0].answerable]
         other = [r for r in mine if not r[0].answerable]
-        t = thresholds.get(language, thresholds["all"])
         figures[language] = {
             "answerable": len(answerable),
             "top_sentence_holds_gold": round(float(np.mean([r[1] for r in answerable])), 3) if answerable else None,
-            "false_refusals": round(float(np.mean([r[2] < t for r in answerable])), 3) if answerable else None,
+            "false_refusals": round(float(np.mean([refused(r) for r in answerable])), 3) if answerable else None,
             "should_refuse": len(other),
-            "refused": round(float(np.mean([r[2] < t for r in other])), 3) if other else None,
+            "refused": round(float(np.mean([refused(r) for r in other])), 3) if other else None,
         }
     return figures
 
@@ -215,21 +262,30 @@ def main(argv=None) -> int:
 
     corpus, questions = development_sets()
     engine = engine_for(corpus, "dev")
-    data = samples(engine, questions)
+    background = background_of(engine)
+    data = samples(engine, questions, background)
     fit = [d for d in data if d[0].split == "fit"]
     held = [d for d in data if d[0].split == "report"]
     imputation = fit_imputation(fit)
     keep = np.array([name not in args.without for name in FEATURES])
-    natural = samples(engine, natural_questions())
+    natural = samples(engine, natural_questions(), background)
+    seed_engine = engine_for(SEED_DEV.parent.parent / "corpus", "seed")
+    seed_data = samples(seed_engine, seed_questions(), background)
+    crossing = samples(engine, [q for q in crosslang_questions() if q.split == "fit"], background)
+    english_only = engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
+    strays = [*samples(seed_engine, [q for q in offtopic_questions() if q.language == "en"], background),
+              *samples(english_only, [q for q in offtopic_questions() if q.language == "zh"], background)]
+    impute(data + natural + seed_data + crossing + strays, imputation)
+    strays_fit = [d for d in strays if d[0].split == "fit"]
     ranker = fit_ranker(fit + natural, keep)
-    seed_data = samples(engine_for(SEED_DEV.parent.parent / "corpus", "seed"), seed_questions())
-    pool = fit + natural + seed_data
+    pool = fit + natural + seed_data + strays_fit
     tops = np.array([best_of(ranker, f)[1] for _, f, _ in pool if len(f)])
     tops[:, ~np.append(keep, True)] = 0.0                    # a left-out feature can't be split on
     labels = np.array([q.answerable for q, f, _ in pool if len(f)])
-    # the seed's and eval/natural.jsonl's questions are natural (paraphrase, slang, filler) where CMRC's and
-    # SQuAD's copy the article's words: each weighs NATURAL_WEIGHT, so that style counts in the fit
-    weights = np.array([NATURAL_WEIGHT if q.split in ("seed", "natural") else 1.0 for q, f, _ in pool if len(f)])
+    # the seed's, eval/natural.jsonl's and eval/offtopic.jsonl's questions are natural (paraphrase, slang, filler)
+    # where CMRC's and SQuAD's copy the article's words: each weighs NATURAL_WEIGHT, so that style counts
+    natural_ids = {q.id for q, _, _ in natural + seed_data + strays_fit}
+    weights = np.array([NATURAL_WEIGHT if q.id in natural_ids else 1.0 for q, f, _ in pool if len(f)])
     articles = fold_groups([q for q, f, _ in pool if len(f)])
     answerable = export(trees().fit(tops, labels, sample_weight=weights))
     ensemble = TreeEnsemble.from_json(answerable)
@@ -237,18 +293,28 @@ def main(argv=None) -> int:
     # fitted on is higher than on new ones, and a threshold chosen there would refuse too many new questions
     unseen = out_of_fold(tops, labels, weights, articles)
     pooled_questions = [q for q, f, _ in pool if len(f)]
+    pooled_keys = [threshold_key(q.language, bool(top[FEATURES.index("other_language")]))
+                   for q, top in zip(pooled_questions, tops)]
     thresholds, certain = {}, {}
     for language in sorted({q.language for q, _, _ in fit}) + ["all"]:
         pooled = np.array([c for q, c in zip(pooled_questions, unseen)
                            if q.answerable and language in ("all", q.language)])
         thresholds[language] = round(threshold_at(pooled, FALSE_REFUSALS), 4)
         certain[language] = round(threshold_at(pooled, FALSE_REFUSALS_CERTAIN), 4)
+        # the trees never saw eval/crosslang.jsonl: its fit half's confidences are unseen ones too
+        across = np.array([c for q, key, c in [*zip(pooled_questions, pooled_keys, unseen),
+                                               *((q, key, c) for q, _, c, key in confidences(ranker, ensemble, crossing))]
+                           if q.answerable and key == threshold_key(language, True)])
+        if len(across) >= ACROSS_MIN:
+            thresholds[threshold_key(language, True)] = round(threshold_at(across, FALSE_REFUSALS), 4)
+            certain[threshold_key(language, True)] = round(threshold_at(across, FALSE_REFUSALS_CERTAIN), 4)
     fitted = confidences(ranker, ensemble, fit)
     seed = confidences(ranker, ensemble, seed_data)
     chatty = confidences(ranker, ensemble, natural)
     result = {
         "ranker": {name: round(float(w), 4) for name, w in zip(FEATURES, ranker)},
         "imputation": imputation,
+        "background": background,
         "answerable": {"inputs": [*FEATURES, "share"], "parameters": TREE_PARAMETERS, "monotone": MONOTONE,
                        **answerable},
         "thresholds": thresholds,
@@ -257,7 +323,9 @@ def main(argv=None) -> int:
                      f"seed's dev set, each confidence from trees fitted without its article ({FOLDS} folds, "
                      f"eval.fit.fold_groups): "
                      f"threshold, the highest keeping false refusals <= {FALSE_REFUSALS:.0%}; "
-                     f"certain, <= {FALSE_REFUSALS_CERTAIN:.0%}",
+                     f"certain, <= {FALSE_REFUSALS_CERTAIN:.0%}; <language>-across, the same over the answers "
+                     f"from a passage in another language (with eval/crosslang.jsonl's fit half, unseen by the trees), "
+                     f"when there are at least {ACROSS_MIN}",
         "embedder": engine.embedder.model_id,
         "command": "python -m eval.fit" + (f" --without {' '.join(args.without)}" if args.without else ""),
         "samples": {"questions": len(fit), "sentences": int(sum(len(f) for _, f, _ in fit)),
@@ -266,6 +334,8 @@ def main(argv=None) -> int:
         "seed_dev": evaluate(seed, thresholds),
         "natural": evaluate(chatty, thresholds),
         "report_half": evaluate(confidences(ranker, ensemble, held), thresholds),
+        "offtopic_report": evaluate(confidences(ranker, ensemble, [d for d in strays if d[0].split == "report"]),
+                                    thresholds),
     }
     print(json.dumps({k: v for k, v in result.items()}, ensure_ascii=False, indent=1))
     if not args.dry_run:

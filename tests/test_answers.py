@@ -34,7 +34,7 @@ def test_answers_carry_a_calibrated_confidence(engine):
     answered = engine.answer("字节跳动在中国有多少GPU？")
     refused = engine.answer("AMD的MI300在中国卖多少钱？")
     assert answered.confidence > refused.confidence
-    assert answered.refusal_reason.value == "" and refused.refusal_reason.value == "low_confidence"
+    assert answered.refusal_reason.value == "" and refused.refusal_reason.value in ("no_evidence", "low_confidence")
 
 
 def test_unanswerable_question_is_refused_with_nearest_passages(engine):

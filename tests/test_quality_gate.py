@@ -49,23 +49,23 @@ def gate(quality_gate_dir, embedder):
 def test_chinese_answers_hold_the_gold_span_from_the_right_article(gate):
     zh = gate["zh"]
     assert zh["answerable"] >= 50
-    assert zh["gold_span_in_answer"] >= 0.80          # measured 0.876
-    assert zh["first_citation_right_article"] >= 0.94     # measured 1.0
+    assert zh["gold_span_in_answer"] >= 0.85          # measured 0.899
+    assert zh["first_citation_right_article"] >= 0.94     # measured 0.989
 
 
 def test_questions_about_articles_left_out_are_refused(gate):
     assert gate["zh"]["left_out"] >= 20
-    assert gate["zh"]["left_out_refused"] >= 0.80         # measured 0.875
+    assert gate["zh"]["left_out_refused"] >= 0.85         # measured 0.958
 
 
 def test_english_answers_and_few_false_refusals(gate):
     assert gate["en"]["answerable"] >= 40
-    assert gate["en"]["gold_span_in_answer"] >= 0.70      # measured 0.75
-    assert gate["all"]["false_refusals"] <= 0.03          # measured 0.0
+    assert gate["en"]["gold_span_in_answer"] >= 0.70      # measured 0.775
+    assert gate["all"]["false_refusals"] <= 0.03          # measured 0.016
 
 
 def test_answers_stay_short(gate):
-    assert gate["zh"]["median_answer_chars"] <= 110       # measured 70
+    assert gate["zh"]["median_answer_chars"] <= 110       # measured 68
 
 
 if __name__ == "__main__":      # python tests/test_quality_gate.py DIR: the same build, run by conftest.py meanwhile
