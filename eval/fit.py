@@ -13,9 +13,10 @@ Normans, eval/natural.jsonl (everyday questions about fit-half articles) and the
 eval/dev.jsonl, whose paraphrases (slang, synonyms) score lower than CMRC's questions, which copy the
 article's words. The natural questions also train the ranker; they and the seed's weigh NATURAL_WEIGHT each
 in the answerability fit, as do half of eval/offtopic.jsonl's questions on other subjects, asked across
-languages (offtopic_questions). An answer from a passage in another language than the question's has its own
-thresholds (bot/refusal.py), by the same criterion over such answers, eval/crosslang.jsonl's fit half
-included. Both are checked on the `report` half and written, with the figures, to bot/evidence_model.json.
+languages (offtopic_questions). The follow-ups of eval/followups.py's fit split, asked after their earlier
+question, train the ranker and the trees but, restating fit-half questions, don't set thresholds. An answer
+from a passage in another language than the question's has its own thresholds (bot/refusal.py), by the same
+criterion over such answers, eval/crosslang.jsonl's fit half included. Both are checked on the `report` half and written, with the figures, to bot/evidence_model.json.
 """
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def background_of(engine) -> dict[str, list[float]]:
             for language in sorted(set(languages))}
 
 
-def samples(engine, questions, background: dict[str, list[float]]):
+def samples(engine, questions, background: dict[str, list[float]], earlier: list[str] | None = None):
     """Per question: (question, feature matrix of its candidates, labels). A sentence in another language than
     the question's keeps its words' evidence: the imputation fitted in this run is applied later (impute), not
     the stored model's, whose imputation may lack features added since."""
@@ -74,10 +75,10 @@ def samples(engine, questions, background: dict[str, list[float]]):
     model = dataclasses.replace(model, imputation=np.full_like(model.imputation, np.nan),
                                 background={k: np.array(v, dtype=np.float32) for k, v in background.items()})
     found = []
-    for q in questions:
-        query = retriever.prepare(q.text)
+    for q, context in zip(questions, earlier or [""] * len(questions)):
+        query = retriever.prepare(q.text, context=context)
         hits = retriever.search(query, engine.settings.passages)
-        scored = candidates(engine.index, query, hits, kinds.asked_in(q.text), model)
+        scored = candidates(engine.index, query, hits, kinds.asked_in(q.text, context), model)
         features = np.array([c.features for c in scored]).reshape(len(scored), -1)
         labels = np.array([q.answerable and contains_gold(c.sentence, q.answers) for c in scored], dtype=bool)
         found.append((q, features, labels))
@@ -107,6 +108,18 @@ def offtopic_questions() -> list[Question]:
     rows = load_questions(OFFTOPIC)
     return [Question(r["id"], r["question"], r["lang"], "", (), False, "fit" if number % 2 == 0 else "report")
             for number, r in enumerate(rows)]
+
+
+def followup_samples(engine, questions: list[Question], background) -> list:
+    """eval/followups.py's follow-ups of the fit half (a pronoun for the article's name; a question after one
+    about another article), with their earlier question as context."""
+    from .followups import followups
+
+    titles = {c.doc_slug: c.doc_title for c in engine.index.chunks}
+    pronoun, switch = followups(questions, titles, "fit")
+    items = [(dataclasses.replace(q, id=f"{q.id}-{kind}", text=text, split="followup"), earlier)
+             for kind, found in (("pronoun", pronoun), ("switch", switch)) for text, earlier, q in found]
+    return samples(engine, [q for q, _ in items], background, [earlier for _, earlier in items])
 
 
 def threshold_at(confidences: np.ndarray, share: float) -> float:
@@ -278,8 +291,10 @@ def main(argv=None) -> int:
               *samples(english_only, [q for q in offtopic_questions() if q.language == "zh"], background)]
     impute(data + natural + seed_data + crossing + strays, imputation)
     strays_fit = [d for d in strays if d[0].split == "fit"]
-    ranker = fit_ranker(fit + natural, keep)
-    pool = fit + natural + seed_data + strays_fit
+    chained = followup_samples(engine, questions, background)
+    impute(chained, imputation)
+    ranker = fit_ranker(fit + natural + chained, keep)
+    pool = fit + natural + seed_data + strays_fit + chained
     tops = np.array([best_of(ranker, f)[1] for _, f, _ in pool if len(f)])
     tops[:, ~np.append(keep, True)] = 0.0                    # a left-out feature can't be split on
     labels = np.array([q.answerable for q, f, _ in pool if len(f)])
@@ -298,8 +313,9 @@ def main(argv=None) -> int:
                    for q, top in zip(pooled_questions, tops)]
     thresholds, certain = {}, {}
     for language in sorted({q.language for q, _, _ in fit}) + ["all"]:
+        # the follow-ups restate fit-half questions: counted again, they would set the thresholds
         pooled = np.array([c for q, c in zip(pooled_questions, unseen)
-                           if q.answerable and language in ("all", q.language)])
+                           if q.answerable and language in ("all", q.language) and q.split != "followup"])
         thresholds[language] = round(threshold_at(pooled, FALSE_REFUSALS), 4)
         certain[language] = round(threshold_at(pooled, FALSE_REFUSALS_CERTAIN), 4)
         # the trees never saw eval/crosslang.jsonl: its fit half's confidences are unseen ones too

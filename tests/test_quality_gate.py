@@ -55,17 +55,17 @@ def test_chinese_answers_hold_the_gold_span_from_the_right_article(gate):
 
 def test_questions_about_articles_left_out_are_refused(gate):
     assert gate["zh"]["left_out"] >= 20
-    assert gate["zh"]["left_out_refused"] >= 0.85         # measured 0.958
+    assert gate["zh"]["left_out_refused"] >= 0.85         # measured 0.917
 
 
 def test_english_answers_and_few_false_refusals(gate):
     assert gate["en"]["answerable"] >= 40
-    assert gate["en"]["gold_span_in_answer"] >= 0.70      # measured 0.775
-    assert gate["all"]["false_refusals"] <= 0.03          # measured 0.016
+    assert gate["en"]["gold_span_in_answer"] >= 0.70      # measured 0.80
+    assert gate["all"]["false_refusals"] <= 0.03          # measured 0.0
 
 
 def test_answers_stay_short(gate):
-    assert gate["zh"]["median_answer_chars"] <= 110       # measured 68
+    assert gate["zh"]["median_answer_chars"] <= 110       # measured 67
 
 
 if __name__ == "__main__":      # python tests/test_quality_gate.py DIR: the same build, run by conftest.py meanwhile
