@@ -7,7 +7,8 @@ Built from CMRC's Chinese questions that name their article's title (eval/datase
   turn must not pull the answer to its own article).
 Prints, for each, the share answered with the gold span, the share whose first citation is from the right
 article, and the share refused. The weights of the earlier question (index/keyword.py, bot/evidence.py)
-were chosen on the fit split with this script.
+were chosen on the fit split with this script; its fit split's follow-ups also train the evidence model
+(eval/fit.py).
 """
 from __future__ import annotations
 
