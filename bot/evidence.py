@@ -5,8 +5,9 @@ question's sentences) scores them; boosted trees over the best sentence's featur
 give the confidence that the articles answer the question at all. Trees, not a linear model, because
 whether a question is answered depends on how the features combine (a high cosine means little when no
 rare word matches): on the report half of the development sets, at the thresholds eval/fit.py calibrates,
-they refuse 0.80 of the Chinese questions about left-out articles where the logistic model they replaced
-refused 0.64, and wrongly refuse 0.5 % of the answerable ones instead of 2.7 %. The features are
+they refused 0.80 of the Chinese questions about left-out articles where the logistic model they replaced
+refused 0.64, and wrongly refused 0.5 % of the answerable ones instead of 2.7 % (with the features below
+added since: 0.87 and 0.7 %). The features are
 statistics and model outputs, nothing about any one article:
 
 - lex: the share of the question's words and Chinese character pairs the sentence (or its article's
@@ -40,8 +41,8 @@ statistics and model outputs, nothing about any one article:
 
 The weights, and the refusal thresholds on the confidence, are fitted by `python -m eval.fit` on CMRC
 2018 trial, SQuAD 2.0 Normans, the seed's dev questions and the everyday questions of eval/, one model per
-embedder (cosines have each model's own scale), and stored with the figures that chose them beside this file: evidence_model.json for
-the default embedder, evidence_model.<embedder id>.json for others.
+embedder (cosines have each model's own scale), and stored with the figures that chose them beside this
+file: evidence_model.json for the default embedder, evidence_model.<embedder id>.json for others.
 """
 from __future__ import annotations
 

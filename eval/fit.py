@@ -16,7 +16,8 @@ in the answerability fit, as do half of eval/offtopic.jsonl's questions on other
 languages (offtopic_questions). The follow-ups of eval/followups.py's fit split, asked after their earlier
 question, train the ranker and the trees but, restating fit-half questions, don't set thresholds. An answer
 from a passage in another language than the question's has its own thresholds (bot/refusal.py), by the same
-criterion over such answers, eval/crosslang.jsonl's fit half included. Both are checked on the `report` half and written, with the figures, to bot/evidence_model.json.
+criterion over such answers, eval/crosslang.jsonl's fit half included. Both are checked on the `report` half
+and written, with the figures, to bot/evidence_model.json.
 """
 from __future__ import annotations
 
@@ -311,16 +312,16 @@ def main(argv=None) -> int:
     pooled_questions = [q for q, f, _ in pool if len(f)]
     pooled_keys = [threshold_key(q.language, bool(top[FEATURES.index("other_language")]))
                    for q, top in zip(pooled_questions, tops)]
+    # the follow-ups restate fit-half questions: counted again, they would set the thresholds
+    calibrating = [(q, key, c) for q, key, c in zip(pooled_questions, pooled_keys, unseen) if q.split != "followup"]
+    # the trees never saw eval/crosslang.jsonl: its fit half's confidences are unseen ones too
+    calibrating_across = calibrating + [(q, key, c) for q, _, c, key in confidences(ranker, ensemble, crossing)]
     thresholds, certain = {}, {}
     for language in sorted({q.language for q, _, _ in fit}) + ["all"]:
-        # the follow-ups restate fit-half questions: counted again, they would set the thresholds
-        pooled = np.array([c for q, c in zip(pooled_questions, unseen)
-                           if q.answerable and language in ("all", q.language) and q.split != "followup"])
+        pooled = np.array([c for q, _, c in calibrating if q.answerable and language in ("all", q.language)])
         thresholds[language] = round(threshold_at(pooled, FALSE_REFUSALS), 4)
         certain[language] = round(threshold_at(pooled, FALSE_REFUSALS_CERTAIN), 4)
-        # the trees never saw eval/crosslang.jsonl: its fit half's confidences are unseen ones too
-        across = np.array([c for q, key, c in [*zip(pooled_questions, pooled_keys, unseen),
-                                               *((q, key, c) for q, _, c, key in confidences(ranker, ensemble, crossing))]
+        across = np.array([c for q, key, c in calibrating_across
                            if q.answerable and key == threshold_key(language, True)])
         if len(across) >= ACROSS_MIN:
             thresholds[threshold_key(language, True)] = round(threshold_at(across, FALSE_REFUSALS), 4)
@@ -341,8 +342,8 @@ def main(argv=None) -> int:
                      f"eval.fit.fold_groups): "
                      f"threshold, the highest keeping false refusals <= {FALSE_REFUSALS:.0%}; "
                      f"certain, <= {FALSE_REFUSALS_CERTAIN:.0%}; <language>-across, the same over the answers "
-                     f"from a passage in another language (with eval/crosslang.jsonl's fit half, unseen by the trees), "
-                     f"when there are at least {ACROSS_MIN}",
+                     f"from a passage in another language (with eval/crosslang.jsonl's fit half, unseen by the "
+                     f"trees), when there are at least {ACROSS_MIN}",
         "embedder": engine.embedder.model_id,
         "command": "python -m eval.fit" + (f" --without {' '.join(args.without)}" if args.without else ""),
         "samples": {"questions": len(fit), "sentences": int(sum(len(f) for _, f, _ in fit)),
