@@ -1,6 +1,6 @@
 """The bot's command line.
 
-    python -m bot ask "字节跳动在中国有多少GPU？"     answer one question (offline without an LLM)
+    python -m bot ask "这篇文章的要点是什么？"        answer one question (offline without an LLM)
     python -m bot ask --json "…"                     the answer as one JSON object
     python -m bot ask --jsonl < questions.txt        one JSON object per input line, models loaded once
     python -m bot run                                 run the Telegram bot

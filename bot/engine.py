@@ -1,7 +1,7 @@
 """The answer engine: question (+ the earlier turn) → Answer. No Telegram here; the CLI and the bot render it.
 
     engine = Engine(Settings.from_env())
-    answer = engine.answer("字节跳动在中国有多少GPU？")
+    answer = engine.answer("这篇文章的要点是什么？")
 """
 from __future__ import annotations
 
