@@ -194,15 +194,17 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
     asked_in = language_of(query.text)
     # a word no article uses says nothing about an article in another language (index/keyword.py's
     # judge_unknown): such a passage is judged by the words it can share (names, numbers, Latin terms)
-    across = index.keyword.concepts(query.text, judge_unknown=False)
+    any_across = any(hit.chunk.language != asked_in for hit in top)
+    across = index.keyword.concepts(query.text, judge_unknown=False) if any_across else []
     judged = any(c.mass for c in across)        # else nothing is known to be unknown
     concepts_for = {hit.row: query.concepts if hit.chunk.language == asked_in else across for hit in top}
     unknown = {hit.row: 1.0 - keyword_coverage(concepts_for[hit.row])
                if hit.chunk.language == asked_in or judged else 0.0 for hit in top}
     background = _background_cosines(query, model)
-    in_passage = {hit.row: _passage_match(index, hit, concepts_for[hit.row]) for hit in top}
+    passage_words = {hit.row: _passage_words(index, hit) for hit in top}
+    in_passage = {row: _passage_match(concepts_for[row], *words) for row, words in passage_words.items()}
     earlier = index.keyword.concepts(query.context, judge_unknown=False) if query.context else []
-    context_missing = {hit.row: _passage_match(index, hit, earlier)[1] for hit in top}
+    context_missing = {row: _passage_match(earlier, *words)[1] for row, words in passage_words.items()}
     features = np.zeros((len(rows), len(FEATURES)))
     for i, (position, hit, row) in enumerate(rows):
         before = lex[i - 1] if i > 0 and rows[i - 1][1] is hit else 0.0
@@ -274,15 +276,19 @@ def _background_cosines(query: Query, model: Model) -> dict[str, float]:
             if centroid.shape == query.vector.shape}        # a model fitted with another embedder: none
 
 
-def _passage_match(index: ArticleIndex, hit: Hit, concepts: list[Concept]) -> tuple[float, float]:
-    """Does the passage (with its heading) speak of what the question asks about: lex_global of the whole
-    passage, and the specificity of the most specific question word it lacks (0..1)."""
+def _passage_words(index: ArticleIndex, hit: Hit) -> tuple[frozenset[str], str, float]:
+    """A passage's tokens with its heading's, its text, and the corpus's highest IDF (what `missing` is scaled by)."""
     sentences = index.sentences
     rows = sentences.rows_of(hit.row)
     tokens = frozenset().union(*(sentences.tokens(r) for r in rows), _heading_tokens(hit.chunk.section))
-    text = "".join(sentences.texts[r] for r in rows)
+    return tokens, "".join(sentences.texts[r] for r in rows), index.keyword.max_idf
+
+
+def _passage_match(concepts: list[Concept], tokens: frozenset[str], text: str, max_idf: float) -> tuple[float, float]:
+    """Does the passage (with its heading) speak of what the question asks about: lex_global of the whole
+    passage, and the specificity of the most specific question word it lacks (0..1)."""
     lacking = [c.mass * (1 - c.found_in(tokens, text)) for c in concepts]
-    return sentence_match(concepts, tokens, text), max(lacking, default=0.0) / index.keyword.max_idf
+    return sentence_match(concepts, tokens, text), max(lacking, default=0.0) / max_idf
 
 
 def _imputed(features: np.ndarray, model: Model) -> np.ndarray:

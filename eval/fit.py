@@ -294,10 +294,9 @@ def main(argv=None) -> int:
     english_only = engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
     strays = [*samples(seed_engine, [q for q in offtopic_questions() if q.language == "en"], background),
               *samples(english_only, [q for q in offtopic_questions() if q.language == "zh"], background)]
-    impute(data + natural + seed_data + crossing + strays, imputation)
-    strays_fit = [d for d in strays if d[0].split == "fit"]
     chained = followup_samples(engine, questions, background)
-    impute(chained, imputation)
+    impute(data + natural + seed_data + crossing + strays + chained, imputation)
+    strays_fit = [d for d in strays if d[0].split == "fit"]
     ranker = fit_ranker(fit + natural + chained, keep)
     pool = fit + natural + seed_data + strays_fit + chained
     tops = np.array([best_of(ranker, f)[1] for _, f, _ in pool if len(f)])
