@@ -26,22 +26,39 @@ class Concept:
     """One word of a question as the corpus sees it."""
     word: str
     spellings: frozenset[str]   # the word and its glossary equivalents: finding any finds the word
-    parts: tuple[str, ...]      # sub-words of a compound, each finding a share of it
+    parts: tuple[str, ...]      # sub-words of a compound, each finding a share of it (part_coverage)
     mass: float                 # how specific it is: IDF of its commonest spelling the corpus uses
-    in_corpus: float            # 1 when some article uses one of its spellings, else the share of its parts used
+    in_corpus: float            # 1 when some article uses one of its spellings, else part_coverage of its parts used
 
     def found_in(self, tokens: frozenset[str], text: str = "") -> float:
-        """1 when a spelling is in tokens, else the share of the compound's parts that are. Given the text
+        """1 when a spelling is in tokens, else part_coverage of the compound's parts that are. Given the text
         the tokens came from, a Chinese word no article uses gets a little credit for each of its characters
         the text has: a paraphrase often keeps a morpheme (贩毒 → 毒品, 值钱 → 价值, 违规 → 法规)."""
         if not self.spellings.isdisjoint(tokens):
             return 1.0
-        found = sum(p in tokens for p in self.parts) / len(self.parts) if self.parts else 0.0
+        found = part_coverage(self.word, [p for p in self.parts if p in tokens])
         if text and not found and not self.in_corpus:
             hanzi = [ch for ch in self.word if "\u3400" <= ch <= "\u9fff"]
             if hanzi:
                 found = MORPHEME_CREDIT * sum(ch in text for ch in hanzi) / len(hanzi)
         return found
+
+
+def part_coverage(word: str, parts: list[str]) -> float:
+    """How much of a compound these of its sub-words find: the share of its characters they cover, squared
+    (标准 finds 4/9 of 标准杆, 中国 4/25 of 中国共产党). Counting found sub-words instead gave 标准 all of 标准杆,
+    its only sub-word, and a passage on any 标准 scored as one on the 标准杆. Measured on the report half of the
+    development sets (python -m eval.fit --dry-run): questions about left-out articles refused 0.873 -> 0.900
+    (covered share, not squared: 0.891), false refusals 0.7 % either way, the top sentence unchanged."""
+    if not parts:
+        return 0.0
+    covered = [False] * len(word)
+    for part in parts:
+        start = word.find(part)
+        while start >= 0:
+            covered[start:start + len(part)] = [True] * len(part)
+            start = word.find(part, start + 1)
+    return (sum(covered) / len(word)) ** 2
 
 
 class KeywordIndex:
@@ -101,7 +118,7 @@ class KeywordIndex:
                 mass, in_corpus = float(min(used)), 1.0
             else:   # no article uses the word; a compound's parts may still be used
                 mass = self.max_idf * general_rarity(word) if judge_unknown else 0.0
-                in_corpus = sum(p in self.vocab for p in parts) / len(parts) if parts else 0.0
+                in_corpus = part_coverage(word, [p for p in parts if p in self.vocab])
             found.append(Concept(word, spellings, parts, mass, in_corpus))
         return found
 

@@ -83,3 +83,14 @@ def test_a_measure_word_is_not_read_as_a_name():
 def test_an_english_plural_of_a_code_finds_the_code():
     index = KeywordIndex.build([tokenize("NVIDIA去年的H20模型有100万台被合法运往中国")])
     assert index.search(index.term_weights("How many H20s were shipped?"), 1)
+
+
+def test_a_compound_found_only_in_part_is_found_only_in_part():
+    from index.keyword import part_coverage
+
+    index = KeywordIndex.build([tokenize("标准杆是高尔夫球术语"), tokenize("香港的插头标准")])
+    club = next(c for c in index.concepts("什么是标准杆？") if c.word == "标准杆")
+    assert club.found_in(frozenset(tokenize("标准杆是高尔夫球术语"))) == 1.0
+    assert club.found_in(frozenset(tokenize("香港的插头标准"))) == pytest.approx(part_coverage("标准杆", ["标准"]))
+    assert part_coverage("标准杆", ["标准"]) < 0.5
+    assert part_coverage("中国共产党", ["中国", "国共", "共产", "共产党"]) == 1.0
