@@ -9,7 +9,7 @@ help:
 	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
 	@echo "make check        the fast tier of the tests (no slow marker, under 90 s)"
 	@echo "make test         run the whole test suite"
-	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out, cross-language, mixed corpus, follow-ups, seed dev and test"
+	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out, cross-language, mixed corpus, follow-ups, two questions in one message, seed dev and test"
 	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
 
 setup:
@@ -36,6 +36,7 @@ eval:
 	$(PY) -m eval.squad --set crosslang
 	$(PY) -m eval.mixed
 	$(PY) -m eval.followups
+	$(PY) -m eval.compound
 	$(PY) -m eval.seed eval/dev.jsonl
 	$(PY) -m eval.seed eval/test.jsonl --out bench/results/eval_test.json
 

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 
 from index.build import BuildReport, build
 from index.loader import open_index
-from index.retrieve import Hit, HybridRetriever, Query
+from index.retrieve import Hit, HybridRetriever, Query, dense_text
 from index.store import ArticleIndex
 from index.text import clean, language_of
 
@@ -20,6 +21,7 @@ from . import kinds, messages, overview
 from .answer import Answer, RefusalReason, Retrieved, Turn
 from .evidence import candidates, confidence, model_for
 from .extractive import choose, quote
+from .parts import combine, merged_hits, question_parts
 from .refusal import decide, nearest_passages
 from .settings import Settings
 
@@ -60,12 +62,13 @@ class Engine:
         return final
 
     def answer_many(self, questions: list[tuple[str, Turn | None]]) -> list[Answer]:
-        """Offline answers for many questions at once: one batched embedding call for all of them."""
+        """Offline answers for many questions at once: one batched embedding call for all of them (each part
+        of a message that asks several)."""
         started = time.perf_counter()
         prepared = [self._prepare(q) for q, _ in questions]
-        todo = [i for i, p in enumerate(prepared) if not isinstance(p, Answer)]
-        embedded = self.embedder.embed_queries([_dense_text(prepared[i][0], questions[i][1]) for i in todo]) if todo else []
-        vector_of = dict(zip(todo, embedded))
+        asked = {i: _asked_parts(p[0], questions[i][1]) for i, p in enumerate(prepared) if not isinstance(p, Answer)}
+        texts = [dense_text(part, context) for i in asked for part, context in asked[i]]
+        vectors = iter(self.embedder.embed_queries(texts) if texts else [])
         embed_ms = (time.perf_counter() - started) * 1000
         answers: list[Answer] = []
         for i, item in enumerate(prepared):
@@ -73,8 +76,10 @@ class Engine:
                 answers.append(item)
                 continue
             text, language, note = item
-            answers.append(self._offline(questions[i][0], text, language, note, questions[i][1], vector_of[i],
-                                         time.perf_counter(), embed_ms))
+            part_vectors = [next(vectors) for _ in asked[i]]
+            _, answer = self._offline(self.retriever, questions[i][0], asked[i], language, note, time.perf_counter(),
+                                      part_vectors, embed_ms)
+            answers.append(answer)
         return answers
 
     def stream(self, question: str, previous: Turn | None = None) -> Iterator[str | Answer]:
@@ -86,9 +91,7 @@ class Engine:
             return
         text, language, note = prepared
         retriever = self.retriever
-        query = retriever.prepare(text, context=previous.question if previous else "")
-        hits = self._search(retriever, query)
-        offline = self._compose(question, query, hits, language, note, retriever, started)
+        hits, offline = self._offline(retriever, question, _asked_parts(text, previous), language, note, started)
         if self.llm is None or offline.refusal_reason in (RefusalReason.NO_PASSAGES, RefusalReason.NO_EVIDENCE):
             yield offline
             return
@@ -120,12 +123,25 @@ class Engine:
             text, note = text[:limit], messages.text("truncated", language, limit=limit)
         return text, language, note
 
-    def _offline(self, question, text, language, note, previous, vector, started, embed_ms) -> Answer:
-        retriever = self.retriever
-        query = retriever.prepare(text, context=previous.question if previous else "", vector=vector)
-        query.timings["embed"] = embed_ms
-        hits = self._search(retriever, query)
-        return self._compose(question, query, hits, language, note, retriever, started)
+    def _offline(self, retriever: HybridRetriever, question: str, asked: list[tuple[str, str]], language: str,
+                 note: str, started: float, vectors=None, embed_ms: float | None = None) -> tuple[list[Hit], Answer]:
+        """The offline answer and the passages it drew on. A message asking several questions (bot/parts.py) is
+        answered part by part, each from its own passages; the LLM gets all of them."""
+        found, answers = [], []
+        for k, (part, context) in enumerate(asked):
+            query = retriever.prepare(part, context=context, vector=vectors[k] if vectors else None)
+            if embed_ms is not None:
+                query.timings["embed"] = embed_ms
+            hits = self._search(retriever, query)
+            found.append(hits)
+            answers.append(self._compose(question if len(asked) == 1 else part, query, hits, language,
+                                         note if len(asked) == 1 else "", retriever, started))
+        if len(asked) == 1:
+            return found[0], answers[0]
+        hits = merged_hits(found, self.settings.passages)
+        answer = combine(question, [part for part, _ in asked], answers, hits, language)
+        return hits, dataclasses.replace(answer, note=note, retrieved=_retrieved(hits),
+                                         timings=dict(answer.timings, total=(time.perf_counter() - started) * 1000))
 
     def _search(self, retriever: HybridRetriever, query: Query) -> list[Hit]:
         if overview.asked(query.text, query.concepts):
@@ -153,10 +169,11 @@ class Engine:
                       confidence=sureness, refusal_reason=reason)
 
 
-def _dense_text(text: str, previous: Turn | None) -> str:
-    from index.retrieve import dense_text
-
-    return dense_text(text, previous.question if previous else "")
+def _asked_parts(text: str, previous: Turn | None) -> list[tuple[str, str]]:
+    """The message's questions, each with the earlier question it may follow up ("为什么？" after one)."""
+    parts = question_parts(text)
+    earlier = [previous.question if previous else "", *parts[:-1]]
+    return list(zip(parts, earlier))
 
 
 def _retrieved(hits: list[Hit]) -> tuple[Retrieved, ...]:

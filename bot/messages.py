@@ -6,6 +6,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "请输入一个问题，例如：这篇文章的要点是什么？",
         "en": "Please ask a question, for example: What are the article's key points?",
     },
+    "part_not_covered": {"zh": "文章没有涉及这一问。", "en": "The articles don't cover this part."},
     "not_covered": {
         "zh": "文章没有涉及这个问题。以下是最接近的段落：",
         "en": "The articles don't cover this question. These are the nearest passages:",

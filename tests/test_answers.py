@@ -68,8 +68,24 @@ def test_long_question_is_cut_and_says_so(engine):
     assert "1000" in answer.note
 
 
+def test_two_questions_in_one_message_are_each_answered_under_their_question(engine):
+    answer = engine.answer("GPU价格怎么样？字节跳动有多少GPU？")
+    assert not answer.refused and answer.refusal_reason.value == ""
+    price, count = answer.text.split("\n\n")
+    assert price.startswith("GPU价格怎么样？\n") and "[1]" in price and "美元" in price
+    assert count.startswith("字节跳动有多少GPU？\n") and "50万" in count
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {c.n for c in answer.citations}
+
+
+def test_a_part_of_a_message_the_articles_dont_cover_is_said_so(engine):
+    answer = engine.answer("字节跳动有多少GPU？今天北京的天气怎么样？")
+    assert not answer.refused and "50万" in answer.text
+    assert answer.text.endswith("今天北京的天气怎么样？\n文章没有涉及这一问。")
+
+
 def test_answer_many_matches_single_answers(engine):
-    questions = ["字节跳动在中国有多少GPU？", "新加坡的电力短缺持续了多少年？", ""]
+    questions = ["字节跳动在中国有多少GPU？", "新加坡的电力短缺持续了多少年？", "", "GPU价格怎么样？字节跳动有多少GPU？"]
     batch = engine.answer_many([(q, None) for q in questions])
     single = [engine.answer(q) for q in questions]
     assert [a.text for a in batch] == [a.text for a in single]

@@ -41,6 +41,15 @@ def test_prompt_fences_passages_as_data_and_asks_for_the_question_language(scrip
     assert user["content"].count("<passage n=") == 5 and user["content"].endswith(f"Question: {QUESTION}")
 
 
+def test_a_message_of_two_questions_gives_the_model_the_passages_of_both(scripted_llm, llm_engine):
+    scripted_llm.reply("一张头等舱机票3-5千美元[1]。字节跳动在中国境内的GPU超过50万台[2]。")
+    answer = llm_engine.answer("GPU价格怎么样？字节跳动有多少GPU？")
+    user = scripted_llm.requests[0]["messages"][1]["content"]
+    assert user.count("<passage n=") == 5 and user.endswith("Question: GPU价格怎么样？字节跳动有多少GPU？")
+    assert "头等舱" in user and "50万" in user
+    assert answer.mode == "llm" and "3-5千美元" in answer.text and "50万" in answer.text
+
+
 def test_markers_to_missing_passages_and_unsupported_claims_are_dropped(scripted_llm, llm_engine):
     scripted_llm.reply("字节跳动拥有超过50万个GPU[1][9]。字节跳动拥有800万个GPU[1]。月亮是奶酪做的。")
     answer = llm_engine.answer(QUESTION)
