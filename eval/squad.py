@@ -146,6 +146,13 @@ def main(argv=None) -> int:
             wrong = (r["answerable"] and not r["correct"]) or (not r["answerable"] and not r["refused"])
             if wrong:
                 print(f"{r['id']} ({r['confidence']:.2f}) {r['question']} -> {r['answer'][:90]!r}")
+    if args.set == "crosslang":
+        # the Chinese questions about the English article, asked of it alone: no Chinese passage to crowd it out
+        alone = engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
+        alone_rows = ask_all(alone, [q for q in questions if q.language == "zh"])
+        print_report(f"the same Chinese questions asked of the English article alone, {len(alone_rows)} questions",
+                     report(alone_rows))
+        rows += alone_rows
     if args.out:
         args.out.write_text(json.dumps({"report": table, "questions": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
