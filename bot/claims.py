@@ -67,7 +67,7 @@ MIN_SUPPORT = 0.65       # share of a claim's content words a passage must hold 
 MIN_SIMILARITY = 0.815
 # SPECIFIC_IDF: a noun whose inverse document frequency in general Chinese (jieba's shipped idf.txt, a
 # document-frequency table of a large corpus) is at least this names something specific (苹果 7.5, 百度 8.7,
-# 芯片 9.0, 亚马逊 10.6; unknown words count as rare), where 公司 3.5, 地方 4.4, 特点 5.4, 职务 6.8 are everyday
+# 熊猫 9.1, 亚马逊 10.6; unknown words count as rare), where 公司 3.5, 地方 4.4, 特点 5.4, 职务 6.8 are everyday
 # words a paraphrase may add. A specific noun no passage holds (nor all of its parts: 建筑风格 where the passage
 # has 建筑 and 风格) is a new subject. Needed because jieba tags many company names as common nouns or
 # adjectives (百度 n, 小米 n, 微软 a): with its name tags alone, a claim naming 百度 passed against a passage

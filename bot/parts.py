@@ -1,4 +1,4 @@
-"""Several questions in one message ("GPU价格怎么样？字节跳动有多少GPU？"): each is answered from its own passages
+"""Several questions in one message ("丹顶鹤吃什么？它们在哪里过冬？"): each is answered from its own passages
 and the answers are put together, each under its question.
 
 Answered as one, the message's best sentence holds the words of one part only: the other part goes unanswered,

@@ -1,12 +1,12 @@
 """An optional glossary of synonyms the user puts beside the articles: `corpus/glossary.tsv`.
 
-Keyword search matches words, so "NVIDIA" never finds "英伟达" unless someone says they are the same.
+Keyword search matches words, so "Reykjavík" never finds "雷克雅未克" unless someone says they are the same.
 The multilingual embedding model already bridges languages; a glossary helps keyword search and answer
 checks with the corpus's own names and jargon. Format, one group of spellings of the same thing a line:
 
     # comments and blank lines are ignored
-    nvidia | 英伟达 | 辉达
-    data center | datacenter | 数据中心
+    reykjavík | 雷克雅未克
+    aeroplane | airplane | 飞机
 
 A query word in a group also searches the other spellings (at a lower weight, see keyword.py). The code
 knows no words of its own: without the file there are no equivalents. An empty or unreadable file is named
