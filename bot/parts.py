@@ -56,8 +56,7 @@ def combine(question: str, parts: list[str], answers: list[Answer], hits: list[H
     """One answer from the parts' answers: each part's question in bold, then its answer, the citations
     numbered across all of them. When no part is answered, one refusal with the nearest passages of all."""
     answered = [a for a in answers if not a.refused]
-    base = dataclasses.replace(answers[0], question=question, retrieved=tuple(r for a in answers for r in a.retrieved),
-                               timings=_summed(answers))
+    base = dataclasses.replace(answers[0], question=question, timings=_summed(answers))
     if not answered:
         text, citations = nearest_passages(hits, language)
         return dataclasses.replace(base, text=text, citations=citations, confidence=max(a.confidence for a in answers),
