@@ -31,7 +31,7 @@ def question_parts(text: str) -> list[str]:
     fewer than two or more than MAX_PARTS."""
     parts: list[str] = []
     current = ""
-    for sentence in split_sentences(text):
+    for sentence in _sentences(text):
         current = _joined(current, sentence)
         if _ASKS.search(sentence) and any(ch.isalnum() for ch in current):
             parts.append(current)
@@ -39,6 +39,22 @@ def question_parts(text: str) -> list[str]:
     if current:
         parts = [*parts[:-1], _joined(parts[-1], current)] if parts else [current]
     return parts if 1 < len(parts) <= MAX_PARTS else [text]
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentence splitter's sentences, but an ASCII ? or ! inside a token (a link's query string,
+    page?id=3) ends nothing: it is glued to what follows it."""
+    found: list[str] = []
+    end = 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, end)
+        if found and found[-1][-1] in "?!" and start == end and text[start:start + 1].isascii() \
+                and text[start:start + 1].isalnum():
+            found[-1] += sentence
+        else:
+            found.append(sentence)
+        end = start + len(sentence)
+    return found
 
 
 def merged_hits(found: list[list[Hit]], limit: int) -> list[Hit]:

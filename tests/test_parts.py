@@ -24,6 +24,7 @@ def test_a_message_is_cut_after_each_question_mark(message, parts):
     "？？字节跳动有多少GPU？",             # punctuation alone is no question
     "a? b? c? d?",                        # more than MAX_PARTS: a list, answered as one
     "大佬们，字节跳动到底有多少GPU啊",
+    "https://example.com/page?id=3 这个链接说了什么？",   # a link's query string asks nothing
 ])
 def test_one_question_stays_one(message):
     assert question_parts(message) == [message]
