@@ -30,6 +30,17 @@ async def test_private_question_gets_a_cited_answer_with_buttons(app, emu):
     assert data == [f"p:{answer_id}:{n}" for n in range(1, len(data) - 1)] + [f"f:{answer_id}:1", f"f:{answer_id}:-1"]
 
 
+async def test_two_questions_in_one_message_are_answered_each_under_its_question_in_bold(app, emu):
+    alice = emu.user()
+    chat = emu.private_chat(alice)
+    await emu.asend(chat, alice, "GPU价格怎么样？" + BYTEDANCE)
+    [reply] = await emu.await_bot_messages(chat)
+    assert "<b>GPU价格怎么样？</b>" in reply["html"] and f"<b>{BYTEDANCE}</b>" in reply["html"]
+    assert "50万" in reply["text"] and "[2]" in reply["text"]
+    assert [d for d in buttons(reply) if d.startswith("p:")] == [f"p:{buttons(reply)[0].split(':')[1]}:{n}"
+                                                                for n in (1, 2)]
+
+
 async def test_group_messages_not_addressed_to_the_bot_get_no_reply(app, emu):
     bob = emu.user()
     group = emu.group()
