@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".eval-cache"
 HELDOUT = Path(__file__).resolve().parent / "heldout"
 CROSSLANG = Path(__file__).resolve().parent / "crosslang.jsonl"
+# Chinese questions about the held-out English articles (and on other subjects), by a helper who saw only those
+ZH_ABOUT_EN = HELDOUT / "zh_about_en.jsonl"
 
 
 def engine_for(corpus: dict[str, str] | Path, name: str):
@@ -39,9 +41,9 @@ def engine_for(corpus: dict[str, str] | Path, name: str):
     return Engine(settings, progress=False)
 
 
-def heldout_questions() -> list[Question]:
+def heldout_questions(path: Path = HELDOUT / "questions.jsonl") -> list[Question]:
     found = []
-    for q in load_questions(HELDOUT / "questions.jsonl"):
+    for q in load_questions(path):
         # a whole-article question has no span: any answer that isn't a refusal is right ("" is in every text)
         answers = ("",) if q["kind"] == "whole_article" else tuple(q["answers"])
         found.append(Question(q["id"], q["question"], q["lang"], q["article"] or "", answers,
@@ -146,6 +148,11 @@ def main(argv=None) -> int:
             wrong = (r["answerable"] and not r["correct"]) or (not r["answerable"] and not r["refused"])
             if wrong:
                 print(f"{r['id']} ({r['confidence']:.2f}) {r['question']} -> {r['answer'][:90]!r}")
+    if args.set == "heldout":
+        about_english = ask_all(engine, heldout_questions(ZH_ABOUT_EN))
+        print_report(f"Chinese questions about the held-out English articles, {len(about_english)} questions",
+                     report(about_english))
+        rows += about_english
     if args.set == "crosslang":
         # the Chinese questions about the English article, asked of it alone: no Chinese passage to crowd it out
         alone = engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
