@@ -137,17 +137,18 @@ def threshold_at(confidences: np.ndarray, share: float) -> float:
     return float(ordered[allowed]) if allowed < len(ordered) else 1.0
 
 
-def fit_ranker(data, keep: np.ndarray, l2: float = 0.01) -> np.ndarray:
+def fit_ranker(data, keep: np.ndarray, l2: float = 0.01, fixed: np.ndarray | None = None) -> np.ndarray:
     """Conditional logit: maximise, over questions with a sentence holding the answer, the log of the softmax
-    mass on those sentences."""
+    mass on those sentences. The weights of features outside `keep` are taken from `fixed` (zero without)."""
     from scipy.optimize import minimize
 
-    groups = [(f[:, keep], l) for q, f, l in data if len(f) and l.any()]
+    fixed = np.zeros(len(keep)) if fixed is None else fixed
+    groups = [(f[:, keep], f[:, ~keep] @ fixed[~keep], l) for q, f, l in data if len(f) and l.any()]
 
     def loss(w):
         total, grad = l2 * w @ w, 2 * l2 * w
-        for X, labels in groups:
-            scores = X @ w
+        for X, offset, labels in groups:
+            scores = X @ w + offset
             p = np.exp(scores - scores.max())
             p /= p.sum()
             gold = p[labels].sum()
@@ -157,7 +158,7 @@ def fit_ranker(data, keep: np.ndarray, l2: float = 0.01) -> np.ndarray:
         return total / len(groups), grad / len(groups)
 
     found = minimize(loss, np.zeros(keep.sum()), jac=True, method="L-BFGS-B")
-    weights = np.zeros(len(keep))
+    weights = fixed.copy()
     weights[keep] = found.x
     return weights
 
@@ -280,7 +281,7 @@ def main(argv=None) -> int:
     parser.add_argument("--without", nargs="*", default=[], help="features to leave out (measure what they add)")
     parser.add_argument("--dry-run", action="store_true", help="print the figures, don't write the model")
     args = parser.parse_args(argv)
-    from bot.evidence import FEATURES, model_file
+    from bot.evidence import FEATURES, RANKER_ONLY, model_file
 
     corpus, questions = development_sets()
     engine = engine_for(corpus, "dev")
@@ -304,10 +305,15 @@ def main(argv=None) -> int:
     chained = followup_samples(engine, questions, background)
     impute(data + natural + seed_data + crossing + strays + chained, imputation)
     strays_fit = [d for d in strays if d[0].split == "fit"]
-    ranker = fit_ranker(fit + natural + chained, keep)
+    # the follow-up-only features get their weights on the follow-ups, the others' fixed: a question that isn't
+    # a follow-up is ranked as it would be without them
+    follow_up_only = np.array([name in RANKER_ONLY for name in FEATURES])
+    ranker = fit_ranker(fit + natural + chained, keep & ~follow_up_only)
+    ranker = fit_ranker(chained, keep & follow_up_only, fixed=ranker)
     pool = fit + natural + seed_data + strays_fit + chained
     tops = np.array([best_of(ranker, f)[1] for _, f, _ in pool if len(f)])
     tops[:, ~np.append(keep, True)] = 0.0                    # a left-out feature can't be split on
+    tops[:, [FEATURES.index(name) for name in RANKER_ONLY]] = 0.0
     labels = np.array([q.answerable for q, f, _ in pool if len(f)])
     # the seed's, eval/natural.jsonl's and eval/offtopic.jsonl's questions are natural (paraphrase, slang, filler)
     # where CMRC's and SQuAD's copy the article's words: each weighs NATURAL_WEIGHT, so that style counts

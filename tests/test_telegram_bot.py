@@ -37,8 +37,8 @@ async def test_two_questions_in_one_message_are_answered_each_under_its_question
     [reply] = await emu.await_bot_messages(chat)
     assert "<b>GPU价格怎么样？</b>" in reply["html"] and f"<b>{BYTEDANCE}</b>" in reply["html"]
     assert "50万" in reply["text"] and "[2]" in reply["text"]
-    assert [d for d in buttons(reply) if d.startswith("p:")] == [f"p:{buttons(reply)[0].split(':')[1]}:{n}"
-                                                                for n in (1, 2)]
+    passages = [d for d in buttons(reply) if d.startswith("p:")]
+    assert len(passages) >= 2 and passages == [f"p:{passages[0].split(':')[1]}:{n}" for n in range(1, len(passages) + 1)]
 
 
 async def test_group_messages_not_addressed_to_the_bot_get_no_reply(app, emu):
