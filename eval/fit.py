@@ -309,7 +309,8 @@ def main(argv=None) -> int:
     # a follow-up is ranked as it would be without them
     follow_up_only = np.array([name in RANKER_ONLY for name in FEATURES])
     ranker = fit_ranker(fit + natural + chained, keep & ~follow_up_only)
-    ranker = fit_ranker(chained, keep & follow_up_only, fixed=ranker)
+    if (keep & follow_up_only).any():
+        ranker = fit_ranker(chained, keep & follow_up_only, fixed=ranker)
     pool = fit + natural + seed_data + strays_fit + chained
     tops = np.array([best_of(ranker, f)[1] for _, f, _ in pool if len(f)])
     tops[:, ~np.append(keep, True)] = 0.0                    # a left-out feature can't be split on
