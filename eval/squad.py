@@ -54,8 +54,9 @@ def heldout_questions(path: Path = HELDOUT / "questions.jsonl") -> list[Question
 def crosslang_questions() -> list[Question]:
     """eval/crosslang.jsonl, asked of the dev corpus: Chinese questions about the English Normans article and
     English questions about 20 Chinese CMRC articles, answerable and not, written by helpers who saw neither
-    the code nor the other sets (the last 80, Chinese, by one who saw only that article). The `fit` half (every other CMRC article; every other question about the one
-    English article) calibrates the threshold for answers across languages (eval/fit.py); the rest is reported."""
+    the code nor the other sets (the last 80, Chinese, by one who saw only that article). The `fit` half (every
+    other CMRC article; every other question about the one English article) calibrates the threshold for
+    answers across languages (eval/fit.py); the rest is reported."""
     rows = load_questions(CROSSLANG)
     articles = sorted({r["article"] for r in rows})
     found = []

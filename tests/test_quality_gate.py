@@ -12,7 +12,8 @@ import pytest
 from eval.datasets import Question, write_corpus
 from eval.squad import ask_all, contains_gold, report
 
-pytestmark = pytest.mark.slow      # builds an index of 46 articles (893 texts to embed on a first run) and asks 183 questions
+# builds an index of 46 articles (893 texts to embed on a first run), asks 183 questions and 83 two-question messages
+pytestmark = pytest.mark.slow
 
 GATE = Path(__file__).resolve().parent / "data" / "quality_gate.json"
 
