@@ -189,11 +189,10 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
     rows = [(position, hit, row) for position, hit in enumerate(top) for row in sentences.rows_of(hit.row)]
     if not rows:
         return []
-    holds, weight, in_heading = _question_units_held(query, [sentences.normalized(r) for _, _, r in rows],
+    holds, weight, in_heading, own = _question_units_held(query, [sentences.normalized(r) for _, _, r in rows],
                                                      [sentences.tokens(r) for _, _, r in rows],
                                                      [hit for _, hit, _ in rows], top, context_weight)
     lex = holds @ weight
-    own = len(question_units(query.text)[0])
     earlier_weight = weight[own:].sum()
     context_held = holds[:, own:] @ weight[own:] / earlier_weight if earlier_weight > 0 else np.ones(len(rows))
     headings = {row: held @ weight for row, held in in_heading.items()}
@@ -256,7 +255,8 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
 def _question_units_held(query: Query, texts: list[str], tokens: list[frozenset[str]], sentence_hits: list[Hit],
                          top: list[Hit], context_weight: float):
     """Which question units each candidate sentence holds (itself or through its heading), each unit's weight
-    (summing to 1), and which units each passage's heading holds."""
+    (summing to 1), which units each passage's heading holds, and how many of the units are the question's own
+    (the earlier question's come after them)."""
     units, words = question_units(query.text)
     context_units, context_words = question_units(query.context)
     all_units = units + [u for u in context_units if u not in units]
@@ -277,7 +277,7 @@ def _question_units_held(query: Query, texts: list[str], tokens: list[frozenset[
     if earlier > context_weight * own > 0:
         weight[len(units):] *= context_weight * own / earlier
     weight /= weight.sum() or 1.0
-    return holds, weight, {row: held.astype(np.float64) for row, held in in_heading.items()}
+    return holds, weight, {row: held.astype(np.float64) for row, held in in_heading.items()}, len(units)
 
 
 def _background_cosines(query: Query, model: Model) -> dict[str, float]:

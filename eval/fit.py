@@ -38,7 +38,7 @@ from bot.trees import TreeEnsemble
 
 from .datasets import Question, development_sets
 from .seed import load_questions
-from .squad import contains_gold, crosslang_questions, engine_for
+from .squad import contains_gold, crosslang_questions, engine_for, english_article_alone
 
 SEED_DEV = Path(__file__).resolve().parent / "dev.jsonl"
 
@@ -294,7 +294,7 @@ def main(argv=None) -> int:
     natural = samples(engine, natural_questions(), background)
     seed_engine = engine_for(SEED_DEV.parent.parent / "corpus", "seed")
     seed_data = samples(seed_engine, seed_questions(), background)
-    english_only = engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
+    english_only = english_article_alone(corpus)
     crossing_fit = [q for q in crosslang_questions() if q.split == "fit"]
     # asked of the whole dev corpus, Chinese questions about its English article are mostly answered from Chinese
     # passages: asked of that article alone, they are what a Chinese reader of English articles asks

@@ -41,6 +41,11 @@ def engine_for(corpus: dict[str, str] | Path, name: str):
     return Engine(settings, progress=False)
 
 
+def english_article_alone(corpus: dict[str, str]):
+    """An Engine over the dev corpus's one English article (SQuAD's Normans) and nothing else."""
+    return engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
+
+
 def heldout_questions(path: Path = HELDOUT / "questions.jsonl") -> list[Question]:
     found = []
     for q in load_questions(path):
@@ -156,7 +161,7 @@ def main(argv=None) -> int:
         rows += about_english
     if args.set == "crosslang":
         # the Chinese questions about the English article, asked of it alone: no Chinese passage to crowd it out
-        alone = engine_for({slug: text for slug, text in corpus.items() if slug.startswith("squad2-")}, "normans")
+        alone = english_article_alone(corpus)
         alone_rows = ask_all(alone, [q for q in questions if q.language == "zh"])
         print_report(f"the same Chinese questions asked of the English article alone, {len(alone_rows)} questions",
                      report(alone_rows))
