@@ -7,6 +7,7 @@ fitted on one half and reported on the other.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -25,6 +26,7 @@ class Question:
     answers: tuple[str, ...]   # gold spans; empty = the article doesn't answer it
     in_corpus: bool            # its article is in the corpus
     split: str                 # "fit" | "report"
+    evidence: tuple[str, ...] = ()     # the article's sentences the gold spans were marked in, where known
 
     @property
     def answerable(self) -> bool:
@@ -54,10 +56,27 @@ def load(path: Path, language: str, left_out: float = 0.0) -> tuple[dict[str, st
             for qa in paragraph["qas"]:
                 answers = () if qa.get("is_impossible") else tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
                 alternate = number if len(articles) == 1 else position
+                evidence = tuple(dict.fromkeys(_sentence_at(paragraph["context"], a["answer_start"])
+                                               for a in qa["answers"] if answers))
                 questions.append(Question(qa["id"], qa["question"], language, slug, answers, in_corpus,
-                                          "fit" if alternate % 2 == 0 else "report"))
+                                          "fit" if alternate % 2 == 0 else "report", evidence))
                 number += 1
     return corpus, questions
+
+
+def _sentence_at(context: str, offset: int) -> str:
+    """The sentence of a paragraph (as the corpus writes it) that character `offset` falls in."""
+    from index.text import split_sentences
+
+    before = len(re.sub(r"\s*\n\s*", " ", context[:offset]).lstrip())
+    paragraph = re.sub(r"\s*\n\s*", " ", context).strip()
+    start = 0
+    for sentence in split_sentences(paragraph):
+        start = paragraph.index(sentence, start)
+        if start <= before < start + len(sentence):
+            return sentence
+        start += len(sentence)
+    return ""
 
 
 def development_sets(left_out: float = 0.22) -> tuple[dict[str, str], list[Question]]:
@@ -78,3 +97,30 @@ def write_corpus(articles: dict[str, str], directory: Path) -> Path:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
     return directory
+
+
+def without_answers(corpus: dict[str, str], questions: list[Question], group: int = 0,
+                    groups: int = 2) -> tuple[dict[str, str], list[Question]]:
+    """The corpus with the sentences holding the gold spans of some answerable questions removed, and those
+    questions turned unanswerable: the article is there and speaks of what is asked, the fact isn't (SQuAD
+    2.0's unanswerable questions, made from any answerable set). Some: the `group`-th of every `groups` of an
+    article's questions, so most of the article stays. A question whose span still appears (across two
+    sentences, or said twice) is left out."""
+    from index.text import join_sentences, split_sentences
+
+    from .squad import contains_gold
+
+    chosen: dict[str, list[Question]] = {}
+    for q in questions:
+        if q.answerable:
+            chosen.setdefault(q.article, []).append(q)
+    chosen = {slug: mine[group::groups] for slug, mine in chosen.items()}
+    ablated = {}
+    for slug, text in corpus.items():
+        removed = {sentence for q in chosen.get(slug, ()) for sentence in q.evidence}
+        title, *paragraphs = text.split("\n\n")
+        kept = [join_sentences([s for s in split_sentences(p) if s not in removed]) for p in paragraphs]
+        ablated[slug] = "\n\n".join([title, *(p for p in kept if p.strip())]).rstrip() + "\n"
+    asked = [dataclasses.replace(q, id=f"{q.id}-ablated", answers=()) for mine in chosen.values() for q in mine
+             if not any(contains_gold(ablated[q.article], (a,)) for a in q.answers)]
+    return ablated, asked

@@ -5,7 +5,8 @@ dev: CMRC 2018 trial (200 of its 256 Chinese articles in the corpus, the rest le
 articles and questions written by someone who saw neither the code nor the dev sets. crosslang: the dev
 corpus, asked eval/crosslang.jsonl's questions in the other language than their article's. Reports, per language:
 the answer contains a gold span, the first citation is from the right article, unanswerable questions and
-questions about left-out articles refused, false refusals, median answer length.
+questions about left-out articles refused, false refusals, median answer length. dev also asks its answerable
+questions of their articles with the sentences that answer them removed (eval.datasets.without_answers).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from .datasets import Question, development_sets, write_corpus
+from .datasets import Question, development_sets, without_answers, write_corpus
 from .seed import load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,13 +140,17 @@ def main(argv=None) -> int:
     parser.add_argument("--wrong", action="store_true", help="list wrong answers and refusals")
     args = parser.parse_args(argv)
     if args.set in ("dev", "crosslang"):
-        corpus, questions = development_sets()
+        corpus, every_question = development_sets()
         engine = engine_for(corpus, "dev")
-        questions = crosslang_questions() if args.set == "crosslang" else questions
+        questions = crosslang_questions() if args.set == "crosslang" else every_question
     else:
         questions = heldout_questions()
         engine = engine_for(HELDOUT / "corpus", "heldout")
-    questions = [q for q in questions if args.split == "all" or q.split == args.split]
+
+    def wanted(found: list[Question]) -> list[Question]:
+        return [q for q in found if args.split == "all" or q.split == args.split]
+
+    questions = wanted(questions)
     rows = ask_all(engine, questions)
     table = report(rows)
     print_report(f"{args.set} set, {args.split} split, {len(rows)} questions, embedder {engine.embedder.model_id}", table)
@@ -154,6 +159,13 @@ def main(argv=None) -> int:
             wrong = (r["answerable"] and not r["correct"]) or (not r["answerable"] and not r["refused"])
             if wrong:
                 print(f"{r['id']} ({r['confidence']:.2f}) {r['question']} -> {r['answer'][:90]!r}")
+    if args.set == "dev":
+        # the article is there and speaks of what is asked; the sentence that answered is gone
+        ablated_corpus, ablated = without_answers(corpus, every_question)
+        ablated_rows = ask_all(engine_for(ablated_corpus, "ablated"), wanted(ablated))
+        print_report(f"answerable questions, the sentence answering each removed from its article, "
+                     f"{len(ablated_rows)} questions", report(ablated_rows))
+        rows += ablated_rows
     if args.set == "heldout":
         about_english = ask_all(engine, heldout_questions(ZH_ABOUT_EN))
         print_report(f"Chinese questions about the held-out English articles, {len(about_english)} questions",

@@ -4,7 +4,7 @@ import json
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from bot.evidence import DEFAULT_MODEL_FILE, FEATURES, model_for
+from bot.evidence import DEFAULT_MODEL_FILE, FEATURES, RANKER_ONLY, model_for
 from bot.trees import TreeEnsemble
 from eval.fit import export
 
@@ -25,3 +25,10 @@ def test_the_shipped_model_reads_every_feature_and_the_share():
     model = model_for(data["embedder"])
     assert all(t.feature.max() <= len(FEATURES) for t in model.answerable.trees)
     assert 0.0 < model.confidence(np.zeros(len(FEATURES)), 0.5) < 1.0
+
+
+def test_the_shipped_models_trees_never_split_on_a_ranker_only_feature():
+    model = model_for(json.loads(DEFAULT_MODEL_FILE.read_text(encoding="utf-8"))["embedder"])
+    split_on = {FEATURES[f] for tree in model.answerable.trees for f, leaf in zip(tree.feature, tree.leaf)
+                if not leaf and f < len(FEATURES)}
+    assert split_on and split_on.isdisjoint(RANKER_ONLY)
