@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from .glossary import equivalents
-from .tokenize import general_rarity, tokenize, words
+from .romanized import Romanized
+from .tokenize import general_rarity, normalize, tokenize, words
 
 K1, B = 1.2, 0.75
 EQUIVALENT_WEIGHT = 0.7   # a glossary equivalent counts a little less than the word the user typed
@@ -103,7 +105,19 @@ class KeywordIndex:
                 add(token, base)
                 for eq in equivalents(token):
                     add(eq, base * EQUIVALENT_WEIGHT)
+            for _, chinese in self._names(source):
+                for word in chinese:
+                    add(word, base * EQUIVALENT_WEIGHT)
         return weights
+
+    @cached_property
+    def romanized(self) -> Romanized:
+        return Romanized(self.vocab)
+
+    def _names(self, text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The Chinese words of the corpus the text's Latin words spell in pinyin (index/romanized.py)."""
+        text = normalize(text) if text else ""
+        return self.romanized.names(text) if any("a" <= ch <= "z" for ch in text) else []
 
     def concepts(self, text: str, judge_unknown: bool = True) -> list[Concept]:
         """The words of a question, each weighed once however many spellings or sub-words it has.
@@ -120,6 +134,16 @@ class KeywordIndex:
                 mass = self.max_idf * general_rarity(word) if judge_unknown else 0.0
                 in_corpus = part_coverage(word, [p for p in parts if p in self.vocab])
             found.append(Concept(word, spellings, parts, mass, in_corpus))
+        return self._with_names(text, found)
+
+    def _with_names(self, text: str, found: list[Concept]) -> list[Concept]:
+        """A romanized name (Bi Sheng, Heilongjiang) is one concept with the Chinese words it spells as spellings,
+        in place of its Latin words; the Latin words stay spellings of it, found in part in an English text."""
+        for latin, chinese in self._names(text):
+            spellings = frozenset((*latin, *chinese)) if len(latin) == 1 else frozenset(chinese)
+            mass = float(min(self.idf[self.vocab[s]] for s in spellings if s in self.vocab))
+            found = [c for c in found if c.word not in latin]
+            found.append(Concept(" ".join(latin), spellings, latin if len(latin) > 1 else (), mass, 1.0))
         return found
 
     def scores(self, term_weights: dict[str, float]) -> np.ndarray:
