@@ -25,3 +25,12 @@ def test_an_english_question_finds_the_chinese_passage_by_the_name():
     assert name.found_in(frozenset(tokenize("毕昇发明了活字印刷术"))) == 1.0 and name.mass > 0
     assert not any(c.word in ("bi", "sheng") for c in concepts)
     assert index.search(index.term_weights("What did Bi Sheng invent?"), 1)[0][0] == 0
+
+
+def test_the_engine_spells_the_corpus_in_pinyin_in_the_background(engine):
+    """Seconds for a large corpus: not while the first English question waits."""
+    import threading
+
+    for thread in [t for t in threading.enumerate() if t.name == "pinyin"]:
+        thread.join(timeout=30)
+    assert "romanized" in vars(engine.index.keyword)
