@@ -119,7 +119,8 @@ class HybridRetriever:
         top = list(np.argpartition(-scores, k - 1)[:k])
         for language in query.language_shift:        # each other language's nearest, however many the others
             rows = np.flatnonzero(self.passage_languages == language)
-            top += list(rows[np.argsort(-scores[rows])[:OTHER_LANGUAGE_RERANK]])
+            nearest = min(OTHER_LANGUAGE_RERANK, len(rows))
+            top += list(rows[np.argpartition(-scores[rows], nearest - 1)[:nearest]]) if nearest else []
         return {int(r): float(scores[r]) for r in top}
 
     def _rerank_pool(self, query: Query, fused: list[Hit]) -> list[Hit]:
