@@ -9,7 +9,7 @@ help:
 	@echo "make run          run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"
 	@echo "make check        the fast tier of the tests (no slow marker, under 90 s)"
 	@echo "make test         run the whole test suite"
-	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out, cross-language, mixed corpus, follow-ups, two questions in one message, seed dev and test"
+	@echo "make eval         answer quality: CMRC+SQuAD dev, held-out (two sets), cross-language, mixed corpus, follow-ups, two questions in one message, seed dev and test"
 	@echo "make bench        run the benchmarks (bench-quick: ~2 minutes)"
 
 setup:
@@ -33,6 +33,7 @@ test:
 eval:
 	$(PY) -m eval.squad --set dev
 	$(PY) -m eval.squad --set heldout
+	$(PY) -m eval.squad --set written
 	$(PY) -m eval.squad --set crosslang
 	$(PY) -m eval.mixed
 	$(PY) -m eval.followups
