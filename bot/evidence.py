@@ -213,9 +213,10 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
                if hit.chunk.language == asked_in or judged else 0.0 for hit in top}
     background = _background_cosines(query, model)
     passage_words = {hit.row: _passage_words(index, hit) for hit in top}
-    in_passage = {row: _passage_match(concepts_for[row], *words) for row, words in passage_words.items()}
+    max_idf = index.keyword.max_idf
+    in_passage = {row: _passage_match(concepts_for[row], *words, max_idf) for row, words in passage_words.items()}
     earlier = index.keyword.concepts(query.context, judge_unknown=False) if query.context else []
-    context_missing = {row: _passage_match(earlier, *words)[1] for row, words in passage_words.items()}
+    context_missing = {row: _passage_match(earlier, *words, max_idf)[1] for row, words in passage_words.items()}
     features = np.zeros((len(rows), len(FEATURES)))
     for i, (position, hit, row) in enumerate(rows):
         before = lex[i - 1] if i > 0 and rows[i - 1][1] is hit else 0.0
@@ -289,17 +290,18 @@ def _background_cosines(query: Query, model: Model) -> dict[str, float]:
             if centroid.shape == query.vector.shape}        # a model fitted with another embedder: none
 
 
-def _passage_words(index: ArticleIndex, hit: Hit) -> tuple[frozenset[str], str, float]:
-    """A passage's tokens with its heading's, its text, and the corpus's highest IDF (what `missing` is scaled by)."""
+def _passage_words(index: ArticleIndex, hit: Hit) -> tuple[frozenset[str], str]:
+    """A passage's tokens with its heading's, and its text."""
     sentences = index.sentences
     rows = sentences.rows_of(hit.row)
     tokens = frozenset().union(*(sentences.tokens(r) for r in rows), _heading_tokens(hit.chunk.section))
-    return tokens, "".join(sentences.texts[r] for r in rows), index.keyword.max_idf
+    return tokens, "".join(sentences.texts[r] for r in rows)
 
 
 def _passage_match(concepts: list[Concept], tokens: frozenset[str], text: str, max_idf: float) -> tuple[float, float]:
     """Does the passage (with its heading) speak of what the question asks about: lex_global of the whole
-    passage, and the specificity of the most specific question word it lacks (0..1)."""
+    passage, and the specificity of the most specific question word it lacks (0..1: max_idf, the corpus's highest
+    IDF, is the most specific)."""
     lacking = [c.mass * (1 - c.found_in(tokens, text)) for c in concepts]
     return sentence_match(concepts, tokens, text), max(lacking, default=0.0) / max_idf
 
