@@ -54,6 +54,8 @@ def load(path: Path, language: str, left_out: float = 0.0) -> tuple[dict[str, st
         number = 0
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
+                if not qa["question"].strip():
+                    continue        # two CMRC trial questions have no text: the bot asks for one, rightly
                 answers = () if qa.get("is_impossible") else tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
                 alternate = number if len(articles) == 1 else position
                 evidence = tuple(dict.fromkeys(_sentence_at(paragraph["context"], a["answer_start"])
