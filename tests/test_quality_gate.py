@@ -74,7 +74,7 @@ def test_english_answers_and_few_false_refusals(gate):
 
 
 def test_answers_stay_short(gate):
-    assert gate["zh"]["median_answer_chars"] <= 110       # measured 67
+    assert gate["zh"]["median_answer_chars"] <= 110       # measured 90 (67 quoting no neighbours)
 
 
 def test_two_questions_in_one_message_are_both_answered(gate_engine, gate_questions):
@@ -86,7 +86,7 @@ def test_two_questions_in_one_message_are_both_answered(gate_engine, gate_questi
     for a, b in pairs:
         answer = gate_engine.answer(joined(a.text, b.text))
         both += not answer.refused and all(contains_gold(answer.text, q.answers) for q in (a, b))
-    assert both / len(pairs) >= 0.65       # measured 0.735 (61 of 83); answered as one message, 0.157
+    assert both / len(pairs) >= 0.65       # measured 0.723 (60 of 83); answered as one message, 0.157
 
 
 if __name__ == "__main__":      # python tests/test_quality_gate.py DIR: the same build, run by conftest.py meanwhile
