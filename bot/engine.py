@@ -17,7 +17,7 @@ from index.retrieve import Hit, HybridRetriever, Query, dense_text
 from index.store import ArticleIndex
 from index.text import clean, language_of
 
-from . import kinds, messages, overview
+from . import kinds, messages, overview, pronouns
 from .answer import Answer, RefusalReason, Retrieved, Turn
 from .evidence import candidates, confidence, model_for
 from .extractive import choose, quote
@@ -70,7 +70,9 @@ class Engine:
         started = time.perf_counter()
         prepared = [self._prepare(q) for q, _ in questions]
         asked = {i: _asked_parts(p[0], questions[i][1]) for i, p in enumerate(prepared) if not isinstance(p, Answer)}
-        texts = [dense_text(part, context) for i in asked for part, context in asked[i]]
+        keyword = self.retriever.index.keyword
+        texts = [dense_text(pronouns.resolve(part, context, keyword), context)
+                 for i in asked for part, context in asked[i]]
         vectors = iter(self.embedder.embed_queries(texts) if texts else [])
         embed_ms = (time.perf_counter() - started) * 1000
         answers: list[Answer] = []
@@ -132,7 +134,8 @@ class Engine:
         answered part by part, each from its own passages; the LLM gets all of them."""
         found, answers = [], []
         for k, (part, context) in enumerate(asked):
-            query = retriever.prepare(part, context=context, vector=vectors[k] if vectors else None)
+            query = retriever.prepare(pronouns.resolve(part, context, retriever.index.keyword), context=context,
+                                      vector=vectors[k] if vectors else None)
             if embed_ms is not None:
                 query.timings["embed"] = embed_ms
             hits = self._search(retriever, query)

@@ -108,6 +108,14 @@ def cut(text: str) -> list[str]:
     return [w for w in (w.strip() for w in jieba.cut(separate_measure_words(normalize(text)))) if w]
 
 
+def spans(text: str) -> list[tuple[str, int, int]]:
+    """Every word of text as written (not normalised), with where it starts and ends."""
+    _ensure_jieba()
+    import jieba
+
+    return list(jieba.tokenize(text))
+
+
 def words(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """Content words of text, each once, with its sub-words: 大批量 → (大批量, (大批, 批量)).
     Measuring how much of a question a passage holds counts words, not the sub-words search adds."""

@@ -21,6 +21,8 @@ def test_a_pronoun_follow_up_speaks_of_the_earlier_subject(engine):
     first = engine.answer("华为在2018年遭禁后是怎么获取材料的？")
     follow = engine.answer("它有多少GPU？", previous=Turn(first.question, first.text))
     assert "华为" in follow.retrieved[0].text
+    assert "华为" in follow.text and "50万" not in follow.text      # not 字节跳动's GPUs
+    assert follow.question == "它有多少GPU？"                        # shown as asked
 
 
 @pytest.mark.parametrize("question", ["字节跳动有多少GPU？谢谢", "请问字节跳动有多少GPU？谢谢！", "大佬们，字节跳动到底有多少GPU啊",
