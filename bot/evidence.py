@@ -100,6 +100,7 @@ class Candidate:
     sentence: str          # the sentence as written (a list marker removed)
     features: np.ndarray   # in FEATURES order
     share: float           # the ranker's probability that this, of the question's candidates, holds the answer
+    opens_item: bool = False   # it begins a list item (a list's items are separate points)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def candidates(index: ArticleIndex, query: Query, hits: list[Hit], kind: str | N
         features[other_language] = _imputed(features[other_language], model)
     shares = model.shares(features)
     found = [Candidate(position, hit.chunk, row, LIST_ITEM.sub("", sentences.texts[row]).strip(), features[i],
-                       float(shares[i]))
+                       float(shares[i]), bool(LIST_ITEM.match(sentences.texts[row])))
              for i, (position, hit, row) in enumerate(rows)]
     found.sort(key=lambda c: (-c.share, c.hit_index, c.row))
     return found

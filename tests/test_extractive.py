@@ -8,8 +8,8 @@ from index.chunking import Chunk
 CHUNK = Chunk("a#1", "a", "A", "", 1, "", "", "zh")
 
 
-def candidate(row: int, sentence: str, share: float, hit_index: int = 0) -> Candidate:
-    return Candidate(hit_index, CHUNK, row, sentence, np.zeros(1), share)
+def candidate(row: int, sentence: str, share: float, hit_index: int = 0, opens_item: bool = False) -> Candidate:
+    return Candidate(hit_index, CHUNK, row, sentence, np.zeros(1), share, opens_item)
 
 
 def ranked(*found: Candidate) -> list[Candidate]:
@@ -35,6 +35,15 @@ def test_neighbours_are_only_of_the_same_passage():
     best = candidate(5, "答案。", 0.9, hit_index=0)
     other_passage = candidate(6, "别的段落。", 0.05, hit_index=1)
     assert [c.hit_index for c in choose(ranked(best, other_passage))] == [0]
+
+
+def test_a_list_items_neighbours_are_other_points_and_stay_out():
+    item_before = candidate(4, "字节跳动拥有50万个GPU。", 0.05, opens_item=True)
+    item = candidate(5, "华为通过公司网络获取材料。", 0.9, opens_item=True)
+    same_item = candidate(6, "这些公司遍布全球。", 0.05)
+    next_item = candidate(7, "NVIDIA的H20运往中国。", 0.04, opens_item=True)
+    assert [c.row for c in choose(ranked(item_before, item, same_item, next_item))] == [5, 6]
+    assert [c.row for c in choose(ranked(item_before, item, next_item))] == [5]
 
 
 def test_a_ranked_second_sentence_is_kept_and_not_repeated():
