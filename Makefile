@@ -37,6 +37,7 @@ eval:
 	$(PY) -m eval.squad --set crosslang
 	$(PY) -m eval.mixed
 	$(PY) -m eval.followups
+	$(PY) -m eval.followups --set written
 	$(PY) -m eval.compound
 	$(PY) -m eval.seed eval/dev.jsonl
 	$(PY) -m eval.seed eval/test.jsonl --out bench/results/eval_test.json

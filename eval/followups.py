@@ -1,10 +1,15 @@
 """Follow-up questions on articles the product wasn't built around: python -m eval.followups [--split fit|report]
+[--set written]
 
 Built from CMRC's Chinese questions that name their article's title (eval/datasets.py's dev corpus):
 - a pronoun follow-up: the question with the title replaced by 它, asked after another question about the
   same article ("X的作者是谁？" then "它是哪年出版的？");
 - a topic switch: the question as written, asked after a question about another article (the earlier
   turn must not pull the answer to its own article).
+--set written: eval/written/followups.jsonl instead, 120 conversations a helper wrote from the written set's
+articles alone (without the code or the other data): a question naming something, mostly not the article's subject
+(a person, a part, a place in it), then one that refers to it by a pronoun ("Who was Dirk Coster?" then "Which
+country did he help Meitner get into?"); asked of the written set's corpus, in both languages.
 Prints, for each, the share answered with the gold span, the share whose first citation is from the right
 article, and the share refused. The weights of the earlier question (index/keyword.py, bot/evidence.py)
 were chosen on the fit split with this script; its fit split's follow-ups also train the evidence model
@@ -18,7 +23,8 @@ import sys
 from collections import defaultdict
 
 from .datasets import Question, development_sets
-from .squad import contains_gold, engine_for
+from .seed import load_questions
+from .squad import WRITTEN, contains_gold, engine_for
 
 
 def followups(questions: list[Question], titles: dict[str, str], split: str, seed: int = 0):
@@ -42,6 +48,13 @@ def followups(questions: list[Question], titles: dict[str, str], split: str, see
     return pronoun, switch
 
 
+def written_followups() -> list[tuple[str, str, Question]]:
+    """eval/written/followups.jsonl as (question, earlier question, the question with its gold spans)."""
+    rows = load_questions(WRITTEN / "followups.jsonl")
+    return [(r["question"], r["earlier"], Question(r["id"], r["question"], r["lang"], r["article"], tuple(r["answers"]),
+                                                   True, "report")) for r in rows]
+
+
 def score(engine, items) -> dict[str, float]:
     from bot.answer import Turn
 
@@ -60,7 +73,15 @@ def score(engine, items) -> dict[str, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.followups", description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("fit", "report"), default="report")
+    parser.add_argument("--set", choices=("dev", "written"), default="dev")
     args = parser.parse_args(argv)
+    if args.set == "written":
+        engine = engine_for(WRITTEN / "corpus", "written")
+        items = written_followups()
+        print(f"pronoun follow-ups about the written set's articles, embedder {engine.embedder.model_id}")
+        for language in ("zh", "en"):
+            print(f"{language} ", score(engine, [item for item in items if item[2].language == language]))
+        return 0
     corpus, questions = development_sets()
     engine = engine_for(corpus, "dev")
     titles = {c.doc_slug: c.doc_title for c in engine.index.chunks}

@@ -37,3 +37,14 @@ def test_a_question_whose_answer_is_said_twice_is_left_out(tmp_path):
     corpus, questions = load(squad_file(tmp_path, [("What do kites fly in?", "wind")]), "en")
     _, asked = without_answers(corpus, questions, group=0)
     assert asked == []
+
+
+def test_the_written_follow_ups_quote_their_articles_and_use_a_pronoun():
+    from eval.followups import written_followups
+    from eval.squad import WRITTEN
+
+    items = written_followups()
+    assert len(items) == 120 and len({q.id for _, _, q in items}) == 120
+    for question, earlier, q in items:
+        article = (WRITTEN / "corpus" / f"{q.article}.md").read_text(encoding="utf-8")
+        assert earlier and question and all(span in article for span in q.answers), q.id
