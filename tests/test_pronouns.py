@@ -33,3 +33,15 @@ def test_one_answer_and_many_resolve_alike(engine):
     in_one_message = engine.answer("华为在2018年遭禁后是怎么获取材料的？它有多少GPU？")
     assert "华为" in alone.text and batched.text == alone.text
     assert in_one_message.text.count("华为") >= 2 and "50万" not in in_one_message.text
+
+
+@pytest.mark.parametrize("earlier, asked, searched", [
+    ("What was new about Luigi Bezzera's coffee machine?", "When did he patent it?", "When did Luigi Bezzera patent it?"),
+    ("When was the World Curling Federation founded?", "Where is its headquarters?",
+     "Where is World Curling Federation headquarters?"),
+    ("What's the role of the skip on a curling team?", "Where do they stand?", "Where do they stand?"),   # no name
+    ("Before a match, why do they spray the ice?", "What does it do?", "What does it do?"),      # a sentence's capital
+    ("Who was Dirk Coster?", "Was Dirk Coster Dutch?", "Was Dirk Coster Dutch?"),                 # already named
+])
+def test_an_english_pronoun_becomes_the_earlier_questions_first_name(keyword, earlier, asked, searched):
+    assert resolve(asked, earlier, keyword) == searched
