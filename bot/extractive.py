@@ -40,10 +40,11 @@ def choose(candidates: list[Candidate]) -> list[Candidate]:
     by_place = {(c.hit_index, c.row): c for c in candidates}
     for step in (1, -1):
         neighbour = by_place.get((best.hit_index, best.row + step))
+        if neighbour is None or any(neighbour is c for c in chosen):
+            continue
+        later = neighbour if step == 1 else best
         # a list's items are separate points: the budget was chosen on prose (CMRC has no lists)
-        crosses_item = (neighbour.opens_item if step == 1 else best.opens_item) if neighbour else True
-        if (not crosses_item and all(neighbour is not c for c in chosen)
-                and sum(len(c.sentence) for c in chosen) + len(neighbour.sentence) <= CONTEXT_CHARS):
+        if not later.opens_item and sum(len(c.sentence) for c in chosen) + len(neighbour.sentence) <= CONTEXT_CHARS:
             chosen.append(neighbour)
     chosen.sort(key=lambda c: (c.hit_index, c.row))     # in the order the article tells them
     return chosen

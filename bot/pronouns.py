@@ -32,7 +32,7 @@ from index.tokenize import STOPWORDS, normalize, spans
 # third-person pronouns, the closed class a follow-up refers back with (traditional writing is read simplified)
 PRONOUNS = frozenset({"它", "它们", "牠", "他", "他们", "她", "她们", "其"})
 ENGLISH_PRONOUN = re.compile(r"\b(?:it|its|he|him|his|she|her|they|them|their)\b", re.IGNORECASE)
-# capitalised words, with the small words inside names (Académie of Sciences, Leonardo da Vinci)
+# capitalised words, with the small words inside names (Bank of England, Leonardo da Vinci)
 NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|de|the|von|van|da|del|di)\s+)?[A-Z][\w’'-]*)*")
 POSSESSIVE = re.compile(r"[’']s$")
 
