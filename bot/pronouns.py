@@ -1,5 +1,5 @@
-"""A pronoun follow-up is asked of the earlier question's subject: "它有多少GPU？" after "华为在2018年遭禁后是怎么获取
-材料的？" is asked as "华为有多少GPU？", so the answer must speak of 华为, not of whatever else has GPUs.
+"""A pronoun follow-up is asked of the earlier question's subject: "它有多高？" after "埃菲尔铁塔在1889年建成后是做什么
+用的？" is asked as "埃菲尔铁塔有多高？", so the answer must speak of the tower, not of whatever else has a height.
 
 In Chinese the subject is the earlier question's first word that the articles use: the topic comes first in a
 Chinese question. A rule, so measured (eval.followups: CMRC questions whose article's name became 它, each asked after
@@ -10,8 +10,9 @@ And on eval/written/followups.jsonl (`python -m eval.followups --set written`: c
 pronoun mostly for a person, part or place inside the article, not its subject), Chinese, all 60: gold span
 0.900 -> 0.933, right article 0.917 -> 0.983, refused 5 -> 1.7 %.
 The earlier question's most specific word instead (highest IDF), or the word most pervasive in some article, did
-no better on the CMRC fit split (0.848, 0.852) and picks 遭禁 over 华为 above; its first proper noun by jieba's tags
-did better on both fit halves (CMRC 0.862, written 1.0) and worse on the written report half (0.867 against 0.900).
+no better on the CMRC fit split (0.848, 0.852), and the first picks a rare verb over the subject; its first proper
+noun by jieba's tags did better on both fit halves (CMRC 0.862, written 1.0) and worse on the written report half
+(0.867 against 0.900).
 A question naming its own subject is unchanged (1 of 210 topic switches, which ask a whole question after one about
 another article, was rewritten).
 

@@ -36,7 +36,8 @@ def test_one_answer_and_many_resolve_alike(engine):
 
 
 @pytest.mark.parametrize("earlier, asked, searched", [
-    ("What was new about Luigi Bezzera's coffee machine?", "When did he patent it?", "When did Luigi Bezzera patent it?"),
+    ("What was new about Luigi Bezzera's coffee machine?", "When did he patent it?",
+     "When did Luigi Bezzera patent it?"),
     ("When was the World Curling Federation founded?", "Where is its headquarters?",
      "Where is World Curling Federation headquarters?"),
     ("What's the role of the skip on a curling team?", "Where do they stand?", "Where do they stand?"),   # no name
