@@ -17,7 +17,7 @@ A claim is compared with a passage on:
 - support: the share of the claim's content words the passage holds (a Chinese word not found whole earns
   the share of its characters the passage has); across languages, embedding similarity instead;
 - numbers, in any notation (bot.numbers): every quantity the claim states must be one the passage states;
-- names: a Latin-script name, a code (H100), an English sentence's capitalised first word (INITIAL_NAMES), a
+- names: a Latin-script name, a code (A380), an English sentence's capitalised first word (INITIAL_NAMES), a
   word jieba tags as a person, place, organisation or other proper noun, or a noun rare in general Chinese
   (SPECIFIC_IDF: jieba calls many company names common nouns) must be in the passage; so must a noun the
   claim took from another of the passages (a name swapped between passages). Across languages a Latin name

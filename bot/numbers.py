@@ -104,7 +104,7 @@ def find_numbers(text: str) -> list[Number]:
         add(m.start(), m.end(), value, value, date=True)
 
     for m in _ARABIC.finditer(plain):
-        if _inside_word(plain, m.start()):                        # H100, A800, GPT-4: a model name, not a count
+        if _inside_word(plain, m.start()):                        # A380, MP3, GPT-4: a model name, not a count
             continue
         a, sa, b, sb = m.group("a"), m.group("sa"), m.group("b"), m.group("sb")
         low = high = _arabic(a)
@@ -172,7 +172,7 @@ def _arabic(digits: str) -> float:
 
 
 def _inside_word(text: str, start: int) -> bool:
-    """Digits glued to a Latin letter (H100) or to a letter and a hyphen (GPT-4) belong to a name."""
+    """Digits glued to a Latin letter (A380) or to a letter and a hyphen (GPT-4) belong to a name."""
     before = text[max(0, start - 2):start]
     return bool(re.search(r"[A-Za-z]$|[A-Za-z][-_]$", before))
 

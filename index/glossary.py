@@ -97,7 +97,7 @@ def active() -> Glossary:
 
 def equivalents(term: str) -> tuple[str, ...]:
     """Other spellings of a term. An English word not in the glossary is also looked up without its
-    inflection (rented → rent, then its group); failing that, its bare stems are its spellings (h20s → h20)."""
+    inflection (rented → rent, then its group); failing that, its bare stems are its spellings (a380s → a380)."""
     found = _equivalents.get(term)
     if found is not None or not term.isascii():
         return found or ()

@@ -35,7 +35,7 @@ class Concept:
     def found_in(self, tokens: frozenset[str], text: str = "") -> float:
         """1 when a spelling is in tokens, else part_coverage of the compound's parts that are. Given the text
         the tokens came from, a Chinese word no article uses gets a little credit for each of its characters
-        the text has: a paraphrase often keeps a morpheme (贩毒 → 毒品, 值钱 → 价值, 违规 → 法规)."""
+        the text has: a paraphrase often keeps a morpheme (购买 → 采购, 值钱 → 价值, 违规 → 法规)."""
         if not self.spellings.isdisjoint(tokens):
             return 1.0
         found = part_coverage(self.word, [p for p in self.parts if p in tokens])

@@ -7,7 +7,7 @@ import unicodedata
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
-# A sentence ends at 。！？, or at . ! ? followed by a space or the end (so 3.5 and H100.x stay whole), but not at
+# A sentence ends at 。！？, or at . ! ? followed by a space or the end (so 3.5 and A380.x stay whole), but not at
 # an initial's period (John H. McArthur, S.G. Tallentyre); closing quotes and brackets stay with the sentence they
 # close. Semicolons join the clauses of one sentence. On the fit half of CMRC, whose gold answers ran across these
 # cuts, gold span in answer went 0.855 → 0.866 (initials), → 0.871 (brackets, split_sentences), → 0.887 (；).

@@ -91,7 +91,7 @@ def _phrase_tokens(text: str) -> tuple[str, list[str]]:
 
 def tokenize(text: str) -> list[str]:
     """Content tokens of text, in order; stopwords and punctuation dropped. A long word comes with its
-    sub-words (数据中心 → 数据, 中心, 数据中心) so a search finds it either way."""
+    sub-words (图书馆员 → 图书, 图书馆, 馆员, 图书馆员…) so a search finds it either way."""
     _ensure_jieba()
     import jieba
 
