@@ -73,13 +73,13 @@ def _resolve_english(text: str, earlier: str) -> str:
 
 
 def english_name(question: str) -> str:
-    """The question's first capitalised name, or "": not a lone capital at its start (the sentence's), without
-    leading function words ("The") or a possessive 's."""
+    """The question's first capitalised name, or "": not a lone capitalised word at its start, without leading
+    function words ("The") or a possessive 's."""
     start = len(question) - len(question.lstrip())
     for found in NAME.finditer(question):
         words = found.group(0).split()
-        if found.start() == start and len(words) == 1:
-            continue
+        if found.start() == start and len(words) == 1 and words[0][1:].islower():
+            continue        # "Who", "Before": the sentence's capital (NASA or McLaren would be a name)
         while words and words[0].casefold() in STOPWORDS:
             words = words[1:]
         if words:

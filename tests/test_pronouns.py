@@ -43,6 +43,7 @@ def test_one_answer_and_many_resolve_alike(engine):
     ("What's the role of the skip on a curling team?", "Where do they stand?", "Where do they stand?"),   # no name
     ("Before a match, why do they spray the ice?", "What does it do?", "What does it do?"),      # a sentence's capital
     ("Who was Dirk Coster?", "Was Dirk Coster Dutch?", "Was Dirk Coster Dutch?"),                 # already named
+    ("NASA was founded when?", "Who led it?", "Who led NASA?"),                                 # a name, first
 ])
 def test_an_english_pronoun_becomes_the_earlier_questions_first_name(keyword, earlier, asked, searched):
     assert resolve(asked, earlier, keyword) == searched
