@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 from index.build import BuildReport, build
+from index.keyword import KeywordIndex
 from index.loader import open_index
 from index.retrieve import Hit, HybridRetriever, Query, dense_text
 from index.store import ArticleIndex
@@ -69,10 +70,10 @@ class Engine:
         of a message that asks several)."""
         started = time.perf_counter()
         prepared = [self._prepare(q) for q, _ in questions]
-        asked = {i: _asked_parts(p[0], questions[i][1]) for i, p in enumerate(prepared) if not isinstance(p, Answer)}
         keyword = self.retriever.index.keyword
-        texts = [dense_text(pronouns.resolve(part, context, keyword), context)
-                 for i in asked for part, context in asked[i]]
+        asked = {i: _asked_parts(p[0], questions[i][1], keyword) for i, p in enumerate(prepared)
+                 if not isinstance(p, Answer)}
+        texts = [dense_text(searched, context) for i in asked for _, context, searched in asked[i]]
         vectors = iter(self.embedder.embed_queries(texts) if texts else [])
         embed_ms = (time.perf_counter() - started) * 1000
         answers: list[Answer] = []
@@ -96,7 +97,8 @@ class Engine:
             return
         text, language, note = prepared
         retriever = self.retriever
-        hits, offline = self._offline(retriever, question, _asked_parts(text, previous), language, note, started)
+        hits, offline = self._offline(retriever, question, _asked_parts(text, previous, retriever.index.keyword),
+                                      language, note, started)
         if self.llm is None or offline.refusal_reason in (RefusalReason.NO_PASSAGES, RefusalReason.NO_EVIDENCE):
             yield offline
             return
@@ -128,14 +130,13 @@ class Engine:
             text, note = text[:limit], messages.text("truncated", language, limit=limit)
         return text, language, note
 
-    def _offline(self, retriever: HybridRetriever, question: str, asked: list[tuple[str, str]], language: str,
+    def _offline(self, retriever: HybridRetriever, question: str, asked: list[tuple[str, str, str]], language: str,
                  note: str, started: float, vectors=None, embed_ms: float | None = None) -> tuple[list[Hit], Answer]:
         """The offline answer and the passages it drew on. A message asking several questions (bot/parts.py) is
         answered part by part, each from its own passages; the LLM gets all of them."""
         found, answers = [], []
-        for k, (part, context) in enumerate(asked):
-            query = retriever.prepare(pronouns.resolve(part, context, retriever.index.keyword), context=context,
-                                      vector=vectors[k] if vectors else None)
+        for k, (part, context, searched) in enumerate(asked):
+            query = retriever.prepare(searched, context=context, vector=vectors[k] if vectors else None)
             if embed_ms is not None:
                 query.timings["embed"] = embed_ms
             hits = self._search(retriever, query)
@@ -145,7 +146,7 @@ class Engine:
         if len(asked) == 1:
             return found[0], answers[0]
         hits = merged_hits(found, self.settings.passages)
-        answer = combine(question, [part for part, _ in asked], answers, hits, language)
+        answer = combine(question, [part for part, _, _ in asked], answers, hits, language)
         return hits, dataclasses.replace(answer, note=note, retrieved=_retrieved(hits),
                                          timings=dict(answer.timings, total=(time.perf_counter() - started) * 1000))
 
@@ -175,11 +176,12 @@ class Engine:
                       confidence=sureness, refusal_reason=reason)
 
 
-def _asked_parts(text: str, previous: Turn | None) -> list[tuple[str, str]]:
-    """The message's questions, each with the earlier question it may follow up ("为什么？" after one)."""
+def _asked_parts(text: str, previous: Turn | None, keyword: KeywordIndex) -> list[tuple[str, str, str]]:
+    """The message's questions, each with the earlier question it may follow up ("为什么？" after one) and as it
+    is searched, a pronoun read as that earlier question's subject (bot/pronouns.py)."""
     parts = question_parts(text)
     earlier = [previous.question if previous else "", *parts[:-1]]
-    return list(zip(parts, earlier))
+    return [(part, context, pronouns.resolve(part, context, keyword)) for part, context in zip(parts, earlier)]
 
 
 def _retrieved(hits: list[Hit]) -> tuple[Retrieved, ...]:
